@@ -1,0 +1,131 @@
+"""Boundary checks shared by the kernels, spectra and models.
+
+Each check raises :class:`~ntkcheck.errors.InvalidInputError` with the argument's name, the value
+it got and the fix.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import torch
+
+from ntkcheck.errors import InvalidInputError, KernelMemoryError, PrecisionWarning
+
+
+def check_inputs(name: str, x: torch.Tensor, *, dtype: torch.dtype | None = None) -> torch.Tensor:
+    """Check that ``x`` is a floating tensor of shape (N, ...) with N >= 1 and finite entries.
+
+    ``dtype`` is the model's dtype: a mismatch is an error, never a silent cast, because a float32
+    input to a float64 model would make every downstream spectral number float32-accurate.
+    """
+    if not isinstance(x, torch.Tensor):
+        raise InvalidInputError(
+            f"`{name}` must be a torch.Tensor of shape (N, ...), got {type(x).__name__}. "
+            f"Convert it with torch.as_tensor({name}, dtype=torch.float64)."
+        )
+    if not (x.is_floating_point() or x.is_complex()):
+        raise InvalidInputError(
+            f"`{name}` has integer dtype {x.dtype}; the NTK needs floating inputs. "
+            f"Pass {name}.to(torch.float64)."
+        )
+    if x.ndim == 0 or x.shape[0] == 0:
+        raise InvalidInputError(
+            f"`{name}` must have shape (N, ...) with N >= 1 examples, got shape {tuple(x.shape)}. "
+            f"For a single example use {name}.unsqueeze(0)."
+        )
+    if dtype is not None and x.dtype != dtype:
+        raise InvalidInputError(
+            f"`{name}` has dtype {x.dtype} but the model's parameters are {dtype}. "
+            f"Pass {name}.to({dtype}) (ntkcheck does not cast silently)."
+        )
+    check_finite(name, x)
+    return x
+
+
+def check_finite(name: str, x: torch.Tensor) -> None:
+    """Raise if ``x`` has NaN or inf entries, saying how many and where the first one is."""
+    bad = ~torch.isfinite(x)
+    if bool(bad.any()):
+        count = int(bad.sum())
+        first = tuple(int(i) for i in bad.nonzero()[0])
+        raise InvalidInputError(
+            f"`{name}` has {count} non-finite entr{'y' if count == 1 else 'ies'} (NaN or inf), "
+            f"first at index {first}. Clean or drop those rows before computing the kernel."
+        )
+
+
+def check_positive_int(name: str, value: int, example: str) -> int:
+    """Raise unless ``value`` is an integer >= 1; ``example`` shows a valid call."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise InvalidInputError(f"`{name}` must be an integer >= 1, got {value!r}. {example}")
+    return int(value)
+
+
+def as_float64_matrix(name: str, K: torch.Tensor | np.ndarray) -> np.ndarray:
+    """Return ``K`` as a float64 numpy array, warning (not failing) when it arrived in float32.
+
+    Spectral quantities are always computed in float64; a float32 kernel has already lost
+    digits, which the warning says.
+    """
+    if isinstance(K, torch.Tensor):
+        if K.dtype in (torch.float32, torch.float16, torch.bfloat16):
+            _warn_low_precision(name, str(K.dtype))
+        arr = K.detach().cpu().to(torch.float64).numpy()
+    else:
+        arr = np.asarray(K)
+        if arr.dtype in (np.float32, np.float16):
+            _warn_low_precision(name, str(arr.dtype))
+        if not np.issubdtype(arr.dtype, np.floating):
+            raise InvalidInputError(
+                f"`{name}` must be a floating matrix, got dtype {arr.dtype}. "
+                f"Pass np.asarray({name}, dtype=np.float64)."
+            )
+        arr = arr.astype(np.float64, copy=False)
+    if arr.ndim != 2 or arr.shape[0] != arr.shape[1] or arr.shape[0] == 0:
+        raise InvalidInputError(
+            f"`{name}` must be a non-empty square matrix (n, n), got shape {arr.shape}. "
+            "For a multi-output kernel (n, n, O, O) use empirical_ntk(..., mode='trace') or "
+            "reshape it to (n*O, n*O) with K.permute(0, 2, 1, 3).reshape(n*O, n*O)."
+        )
+    if not np.all(np.isfinite(arr)):
+        raise InvalidInputError(
+            f"`{name}` has non-finite entries (NaN or inf); the kernel computation upstream "
+            "failed. Check the model's parameters and inputs for NaN/inf."
+        )
+    return arr
+
+
+def _warn_low_precision(name: str, dtype: str) -> None:
+    warnings.warn(
+        f"`{name}` is {dtype}; spectral quantities are computed in float64, but the matrix has "
+        "already lost precision. Build the model and inputs in float64 for trustworthy λ_min.",
+        PrecisionWarning,
+        stacklevel=3,
+    )
+
+
+def available_memory_bytes() -> int:
+    """Memory available to this process (MemAvailable on Linux, else 4 GiB as a safe guess)."""
+    try:
+        with open("/proc/meminfo") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 4 * 2**30
+
+
+def check_memory(what: str, nbytes: float, budget: float | None, fix: str) -> None:
+    """Raise :class:`KernelMemoryError` when ``nbytes`` exceeds ``budget``.
+
+    ``budget=None`` means half of the currently available memory.
+    """
+    limit = 0.5 * available_memory_bytes() if budget is None else float(budget)
+    if nbytes > limit:
+        raise KernelMemoryError(
+            f"{what} needs about {nbytes / 2**30:.2f} GiB, over the memory budget of "
+            f"{limit / 2**30:.2f} GiB. {fix}"
+        )
