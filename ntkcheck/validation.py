@@ -44,15 +44,19 @@ def check_inputs(name: str, x: torch.Tensor, *, dtype: torch.dtype | None = None
     return x
 
 
-def check_finite(name: str, x: torch.Tensor) -> None:
-    """Raise if ``x`` has NaN or inf entries, saying how many and where the first one is."""
+def check_finite(
+    name: str,
+    x: torch.Tensor,
+    fix: str = "Clean or drop those rows before computing the kernel.",
+) -> None:
+    """Raise if ``x`` has NaN or inf entries: how many, where the first is, and ``fix``."""
     bad = ~torch.isfinite(x)
     if bool(bad.any()):
         count = int(bad.sum())
         first = tuple(int(i) for i in bad.nonzero()[0])
         raise InvalidInputError(
             f"`{name}` has {count} non-finite entr{'y' if count == 1 else 'ies'} (NaN or inf), "
-            f"first at index {first}. Clean or drop those rows before computing the kernel."
+            f"first at index {first}. {fix}"
         )
 
 
@@ -126,6 +130,14 @@ def check_memory(what: str, nbytes: float, budget: float | None, fix: str) -> No
     limit = 0.5 * available_memory_bytes() if budget is None else float(budget)
     if nbytes > limit:
         raise KernelMemoryError(
-            f"{what} needs about {nbytes / 2**30:.2f} GiB, over the memory budget of "
-            f"{limit / 2**30:.2f} GiB. {fix}"
+            f"{what} needs about {format_bytes(nbytes)}, over the memory budget of "
+            f"{format_bytes(limit)}. {fix}"
         )
+
+
+def format_bytes(nbytes: float) -> str:
+    """Human-readable size: '512.0 KiB', '3.20 GiB'."""
+    for unit, size in (("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
+        if abs(nbytes) >= size:
+            return f"{nbytes / size:.2f} {unit}"
+    return f"{nbytes:.0f} B"

@@ -23,8 +23,9 @@ def jacobian_matrix(model: ModelLike, x: torch.Tensor) -> torch.Tensor:
         out = fm(x[i : i + 1], leaves)[0]
         per_output = []
         for o in range(out.shape[0]):
-            grads = torch.autograd.grad(out[o], [leaves[k] for k in names], retain_graph=True,
-                                        allow_unused=True)
+            grads = torch.autograd.grad(
+                out[o], [leaves[k] for k in names], retain_graph=True, allow_unused=True
+            )
             flat = [
                 (torch.zeros_like(leaves[k]) if g is None else g).reshape(-1)
                 for k, g in zip(names, grads)

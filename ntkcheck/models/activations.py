@@ -29,6 +29,5 @@ def get_activation(activation: str | Activation) -> Activation:
         return ACTIVATIONS[activation]
     except KeyError:
         raise InvalidInputError(
-            f"`activation` must be one of {sorted(ACTIVATIONS)} or a callable, "
-            f"got {activation!r}."
+            f"`activation` must be one of {sorted(ACTIVATIONS)} or a callable, got {activation!r}."
         ) from None

@@ -30,13 +30,11 @@ class FunctionalModel:
         fn: ``fn(params, x)`` with ``x: (N, ...)`` returning ``(N, O)`` (outputs flattened).
         params: the trainable parameters, detached from the module, keyed by name.
         module: the source module, or None when built from an ``(f, params)`` pair.
-        scalar_output: True when the raw model returns ``(N,)`` (kernels then drop the O axes).
     """
 
     fn: PureFn
     params: Params
     module: nn.Module | None = None
-    scalar_output: bool = False
     fixed: Params = field(default_factory=dict)
 
     @property
@@ -73,7 +71,7 @@ def functionalize(model: ModelLike, params: Iterable[str] | None = None) -> Func
             )
         all_params = {k: v.detach() for k, v in p.items()}
         for k, v in all_params.items():
-            check_finite(f"params[{k!r}]", v)
+            check_finite(f"params[{k!r}]", v, "Pass finite parameter values.")
         fm = FunctionalModel(fn=_flattening(f), params=all_params, module=None)
         return fm if params is None else _select(fm, params)
     raise InvalidInputError(
@@ -103,15 +101,18 @@ def _from_module(module: nn.Module, names: Iterable[str] | None) -> FunctionalMo
     fixed.update(dict(module.named_buffers()))
     for k, v in {**trainable, **fixed}.items():
         if v.is_floating_point():
-            check_finite(f"parameter {k!r} of {type(module).__name__}", v)
+            check_finite(
+                f"parameter {k!r} of {type(module).__name__}",
+                v,
+                "The model diverged or was initialized badly; re-initialize it or restore a "
+                "checkpoint before computing the kernel.",
+            )
     check_no_batch_coupling_modules(module)
 
     def fn(p: Params, x: torch.Tensor) -> torch.Tensor:
         return functional_call(module, ({**fixed, **p},), (x,))
 
-    return FunctionalModel(
-        fn=_flattening(fn), params=trainable, module=module, fixed=fixed
-    )
+    return FunctionalModel(fn=_flattening(fn), params=trainable, module=module, fixed=fixed)
 
 
 def _select(fm: FunctionalModel, names: Iterable[str]) -> FunctionalModel:
@@ -129,7 +130,6 @@ def _select(fm: FunctionalModel, names: Iterable[str]) -> FunctionalModel:
         fn=fn,
         params={k: fm.params[k] for k in names},
         module=fm.module,
-        scalar_output=fm.scalar_output,
         fixed={**fm.fixed, **rest},
     )
 

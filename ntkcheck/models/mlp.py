@@ -77,8 +77,7 @@ class MLP(nn.Module):
         check_positive_int("out_features", out_features, "Pass the output count, e.g. 1.")
         if parameterization not in ("ntk", "standard", "mup"):
             raise InvalidInputError(
-                "`parameterization` must be 'ntk', 'standard' or 'mup', "
-                f"got {parameterization!r}."
+                f"`parameterization` must be 'ntk', 'standard' or 'mup', got {parameterization!r}."
             )
         if not (math.isfinite(weight_std) and weight_std > 0):
             raise InvalidInputError(f"`weight_std` must be finite and > 0, got {weight_std}.")
@@ -99,8 +98,14 @@ class MLP(nn.Module):
         for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
             kind = "input" if i == 0 else ("output" if i == depth else "hidden")
             w_std, w_mult, b_std, b_mult = self._scales(kind, n_in)
-            layer = Dense(n_in, n_out, bias=use_bias, weight_multiplier=w_mult,
-                          bias_multiplier=b_mult, dtype=dtype)
+            layer = Dense(
+                n_in,
+                n_out,
+                bias=use_bias,
+                weight_multiplier=w_mult,
+                bias_multiplier=b_mult,
+                dtype=dtype,
+            )
             with torch.no_grad():
                 layer.weight.copy_(w_std * torch.randn(n_out, n_in, generator=gen, dtype=dtype))
                 if layer.bias is not None:
