@@ -1,0 +1,230 @@
+"""The one place where a bound meets a measurement: ``check(claim, setting) -> Verdict``.
+
+Takes any claim object with the attributes of ``proofs.claim.Claim`` (this module never imports
+``proofs``). Requirements are evaluated with sympy ``lambdify`` on the setting, the named
+constants and the measured values; arrays make a requirement elementwise ("for all t").
+"""
+
+from __future__ import annotations
+
+import math
+import shlex
+import time
+import traceback
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+import sympy as sp
+
+from ntkcheck.provenance import versions
+
+Outcome = Literal["pass", "fail", "error"]
+
+
+@dataclass(frozen=True)
+class RequirementResult:
+    """One requirement evaluated: measured vs bound, pass/fail and the relative margin.
+
+    ``margin`` > 0 means satisfied with that relative slack; < 0, violated by that much.
+    Arrays are summarized by the worst element (``worst_index``).
+    """
+
+    name: str
+    relation: str
+    description: str
+    measured: Any
+    bound: Any
+    passed: bool
+    margin: float
+    report_only: bool
+    worst_index: int | None = None
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The result of checking one claim on one setting (JSON-serializable via ``to_dict``)."""
+
+    claim_id: str
+    status: str
+    statement: str
+    source: str
+    setting: dict[str, Any]
+    outcome: Outcome
+    margin: float
+    requirements: list[RequirementResult]
+    measured: dict[str, Any]
+    seconds: float
+    versions: dict[str, str]
+    command: str
+    error: str = ""
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def passed(self) -> bool:
+        return self.outcome == "pass"
+
+    def to_dict(self) -> dict[str, Any]:
+        return _jsonable(asdict(self))
+
+    def summary(self) -> str:
+        """One line per requirement: measured vs bound, for tables and failure messages."""
+        lines = [
+            f"{self.claim_id} [{self.status}] {self.outcome.upper()} (margin {self.margin:+.3g})"
+        ]
+        for r in self.requirements:
+            tag = "report-only" if r.report_only else ("ok" if r.passed else "FAILED")
+            lines.append(
+                f"  {r.name} {r.relation} {_short(r.bound)}: measured {_short(r.measured)} "
+                f"[{tag}, margin {r.margin:+.3g}]"
+            )
+        if self.error:
+            lines.append(f"  error: {self.error.strip().splitlines()[-1]}")
+        return "\n".join(lines)
+
+
+def check(
+    claim: Any, setting: Mapping[str, Any] | None = None, *, size: str = "default"
+) -> Verdict:
+    """Measure ``claim`` on ``setting`` (default: its ``size`` setting) and judge every requirement.
+
+    An exception inside the measurement gives outcome "error" with the traceback, never a pass.
+    An unmet assumption of the claim raises ``ValueError`` naming it (the setting is invalid).
+    """
+    full = dict(claim.sizes[size]) if setting is None else claim.setting(size, **dict(setting))
+    _check_assumptions(claim, full)
+    start = time.perf_counter()
+    command = (
+        "ntkcheck verify "
+        + claim.id
+        + "".join(
+            f" --set {shlex.quote(f'{k}={_cli_value(v)}')}"
+            for k, v in full.items()
+            if v != claim.sizes["default"].get(k)
+        )
+    )
+    try:
+        measured = dict(claim.measure(full))
+    except Exception as err:  # noqa: BLE001 - reported in the verdict, never swallowed silently
+        return Verdict(
+            claim.id,
+            claim.status,
+            claim.statement,
+            claim.source.cite(),
+            full,
+            "error",
+            -math.inf,
+            [],
+            {},
+            time.perf_counter() - start,
+            versions(),
+            command,
+            error="".join(traceback.format_exception(err)),
+        )
+    values = {**full, **dict(claim.constants), **measured}
+    results = [_evaluate(r, values) for r in claim.requirements]
+    gating = [r for r in results if not r.report_only]
+    outcome: Outcome = "pass" if all(r.passed for r in gating) else "fail"
+    margin = min(r.margin for r in gating)
+    return Verdict(
+        claim.id,
+        claim.status,
+        claim.statement,
+        claim.source.cite(),
+        full,
+        outcome,
+        margin,
+        results,
+        measured,
+        time.perf_counter() - start,
+        versions(),
+        command,
+    )
+
+
+def _check_assumptions(claim: Any, setting: Mapping[str, Any]) -> None:
+    values = {**setting, **dict(claim.constants)}
+    for a in claim.assumptions:
+        subs = {s: values[s.name] for s in a.free_symbols}
+        if not bool(a.subs(subs)):
+            raise ValueError(
+                f"{claim.id}: the setting violates the assumption {a} "
+                f"({', '.join(f'{s}={v}' for s, v in subs.items())}); the claim does not apply."
+            )
+
+
+def _evaluate(req: Any, values: Mapping[str, Any]) -> RequirementResult:
+    measured = np.asarray(values[req.name], dtype=float)
+    if req.relation == "in":
+        lo, hi = (_numeric(e, values) for e in (req.bound.start, req.bound.end))
+        bound: Any = [float(lo), float(hi)]
+        width = max(float(hi - lo), 1e-300)
+        slack = np.minimum(measured - lo, hi - measured) / width
+    else:
+        b = _numeric(req.bound, values)
+        bound = b
+        scale = np.maximum(np.abs(b), 1e-300)
+        if req.relation in ("<=", "<"):
+            slack = (b - measured) / scale
+        elif req.relation in (">=", ">"):
+            slack = (measured - b) / scale
+        else:
+            slack = req.tolerance - np.abs(measured - b) / np.maximum(np.abs(b), 1.0)
+    slack = np.broadcast_to(np.asarray(slack, dtype=float), np.broadcast(measured, slack).shape)
+    strict = req.relation in ("<", ">")
+    finite = np.isfinite(slack)
+    ok = bool(np.all(finite & ((slack > 0) if strict else (slack >= 0))))
+    flat = np.where(finite, slack, -np.inf).reshape(-1)
+    worst = int(np.argmin(flat)) if flat.size > 1 else None
+    return RequirementResult(
+        req.name,
+        req.relation,
+        req.description,
+        _plain(measured),
+        _plain(bound),
+        ok,
+        float(flat.min()) if flat.size else math.nan,
+        req.report_only,
+        worst,
+    )
+
+
+def _numeric(expr: sp.Basic, values: Mapping[str, Any]) -> Any:
+    symbols = sorted(expr.free_symbols, key=lambda s: s.name)
+    fn = sp.lambdify(symbols, expr, "numpy")
+    return np.asarray(fn(*[np.asarray(values[s.name], dtype=float) for s in symbols]), dtype=float)
+
+
+def _plain(x: Any) -> Any:
+    arr = np.asarray(x, dtype=float)
+    return float(arr) if arr.ndim == 0 else arr.tolist()
+
+
+def _jsonable(x: Any) -> Any:
+    if isinstance(x, dict):
+        return {str(k): _jsonable(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [_jsonable(v) for v in x]
+    if isinstance(x, np.ndarray):
+        return x.tolist()
+    if isinstance(x, (np.floating, np.integer, np.bool_)):
+        return x.item()
+    if isinstance(x, float) and not math.isfinite(x):
+        return str(x)
+    return x
+
+
+def _short(x: Any) -> str:
+    if isinstance(x, list):
+        flat = np.asarray(x, dtype=float).reshape(-1)
+        if flat.size > 4:
+            return f"[{flat.size} values, {flat.min():.4g}…{flat.max():.4g}]"
+        return "[" + ", ".join(f"{v:.4g}" for v in flat) + "]"
+    return f"{x:.4g}" if isinstance(x, float) else str(x)
+
+
+def _cli_value(v: Any) -> str:
+    if isinstance(v, (list, tuple)):
+        return ",".join(str(e) for e in v)
+    return str(v)

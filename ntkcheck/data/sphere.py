@@ -1,0 +1,54 @@
+"""Inputs on the unit sphere with a minimum pairwise angle, and a smooth target.
+
+claims.md, "Shared data helpers": points uniform on S^{d−1}, labels y = sin(3·uᵀx) with
+u = (1, …, 1)/√d, and a minimum pairwise angle so that λ₀ = λ_min(K∞) > 0 (no two inputs
+parallel: Du et al. 2019, Theorem 3.1).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import torch
+
+from ntkcheck.errors import InvalidInputError
+from ntkcheck.validation import check_positive_int
+
+
+def sphere_points(
+    n: int, d: int, seed: int, *, min_angle_deg: float = 5.0, max_tries: int = 10_000
+) -> torch.Tensor:
+    """(n, d) float64 points uniform on S^{d−1}, every pair at least ``min_angle_deg`` apart
+    (antipodal pairs included, since ±x give parallel feature vectors for |s|).
+
+    Rejection sampling, one candidate at a time, from ``numpy.random.default_rng(seed)``.
+    """
+    check_positive_int("n", n, "Pass the number of points, e.g. n=20.")
+    check_positive_int("d", d, "Pass the input dimension, e.g. d=8.")
+    if not 0.0 <= min_angle_deg < 90.0:
+        raise InvalidInputError(
+            f"`min_angle_deg` must be in [0, 90), got {min_angle_deg}. The default is 5."
+        )
+    rng = np.random.default_rng(seed)
+    cos_max = math.cos(math.radians(min_angle_deg))
+    points: list[np.ndarray] = []
+    tries = 0
+    while len(points) < n:
+        tries += 1
+        if tries > max_tries:
+            raise InvalidInputError(
+                f"Could not place {n} points on S^{d - 1} at least {min_angle_deg}° apart "
+                f"in {max_tries} draws. Lower `min_angle_deg`, lower `n`, or raise `d`."
+            )
+        v = rng.standard_normal(d)
+        v /= np.linalg.norm(v)
+        if all(abs(float(v @ p)) <= cos_max for p in points):
+            points.append(v)
+    return torch.tensor(np.stack(points), dtype=torch.float64)
+
+
+def smooth_target(x: torch.Tensor, frequency: float = 3.0) -> torch.Tensor:
+    """y = sin(frequency · uᵀx) with u = (1, …, 1)/√d: shape (n,)."""
+    u = torch.ones(x.shape[1], dtype=x.dtype) / math.sqrt(x.shape[1])
+    return torch.sin(frequency * (x @ u))
