@@ -1,0 +1,108 @@
+"""Train/test split and the reference preprocessing of the flow experiments.
+
+- CNF: z-scoring (:class:`ZScore`), fit on the training split and applied unchanged to the test
+  split. (The reference z-scores the whole file before splitting; fitting on train keeps the
+  test points unseen.)
+- UNF: x ↦ x / (2·max_n ‖x_n‖) (:class:`BallScaling`), fit on train, one fixed scale for train
+  and test. Like the reference there is no centering: the data lie in the ball of radius 1/2
+  around the origin, not around their mean. (The reference has no split; ntkcheck adds one.)
+
+All functions take and return float64 tensors of shape (N, d).
+
+References: Shah et al. 2022, arXiv 2106.10535 (reference code CNF/utils.py and UNF/utils.py
+``read_dataset``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from ntkcheck.errors import InvalidInputError
+from ntkcheck.validation import check_inputs
+
+
+def check_data(name: str, x: torch.Tensor) -> torch.Tensor:
+    """Return ``x`` as float64 after checking it is an (N, d) finite tensor with N >= 2."""
+    check_inputs(name, x)
+    if x.ndim != 2:
+        raise InvalidInputError(
+            f"`{name}` must have shape (N, d), got {tuple(x.shape)}. For 1-D data pass "
+            f"{name}.reshape(-1, 1)."
+        )
+    if x.shape[0] < 2:
+        raise InvalidInputError(
+            f"`{name}` has {x.shape[0]} point; a split, a scale or a spread needs at least 2. "
+            "Generate or load more points."
+        )
+    return x.to(torch.float64)
+
+
+def train_test_split(
+    x: torch.Tensor, seed: int, *, test_fraction: float = 0.1
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Seeded shuffle, then (train, test) with int(test_fraction·N) test points (reference: 10%)."""
+    x = check_data("x", x)
+    if not 0 < test_fraction < 1:
+        raise InvalidInputError(
+            f"`test_fraction` must be in (0, 1), got {test_fraction}. Pass e.g. 0.1."
+        )
+    n = x.shape[0]
+    n_test = int(test_fraction * n)
+    if n_test == 0 or n_test == n:
+        raise InvalidInputError(
+            f"test_fraction={test_fraction} of N={n} points leaves {n_test} test and "
+            f"{n - n_test} training points; both must be >= 1. Pass more points (N >= "
+            f"{int(np.ceil(1 / test_fraction))}) or a larger test_fraction."
+        )
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+        raise InvalidInputError(f"`seed` must be an integer, got {seed!r}. Pass e.g. seed=0.")
+    order = torch.from_numpy(np.random.default_rng(int(seed)).permutation(n))
+    return x[order[n_test:]], x[order[:n_test]]
+
+
+@dataclass(frozen=True)
+class ZScore:
+    """x ↦ (x − mean)/std per coordinate (std with ddof = 0, as numpy's default)."""
+
+    mean: torch.Tensor  # (d,)
+    std: torch.Tensor  # (d,)
+
+    @classmethod
+    def fit(cls, x: torch.Tensor) -> ZScore:
+        x = check_data("x", x)
+        std = x.std(dim=0, correction=0)
+        if bool((std == 0).any()):
+            col = int((std == 0).nonzero()[0])
+            raise InvalidInputError(
+                f"Coordinate {col} of `x` is constant; z-scoring would divide by 0. Drop "
+                "constant coordinates before fitting."
+            )
+        return cls(x.mean(dim=0), std)
+
+    def __call__(self, x: torch.Tensor) -> torch.Tensor:
+        return (check_inputs("x", x).to(torch.float64) - self.mean) / self.std
+
+
+@dataclass(frozen=True)
+class BallScaling:
+    """x ↦ scale·x with scale = radius / max_n ‖x_n‖ (reference radius 1/2); no centering."""
+
+    scale: float
+
+    @classmethod
+    def fit(cls, x: torch.Tensor, radius: float = 0.5) -> BallScaling:
+        x = check_data("x", x)
+        if not radius > 0:
+            raise InvalidInputError(f"`radius` must be > 0, got {radius}. Pass e.g. 0.5.")
+        largest = float(torch.linalg.vector_norm(x, dim=1).max())
+        if largest == 0:
+            raise InvalidInputError(
+                "Every point of `x` is the origin; there is no scale to fit. Check the data."
+            )
+        return cls(radius / largest)
+
+    def __call__(self, x: torch.Tensor) -> torch.Tensor:
+        return check_inputs("x", x).to(torch.float64) * self.scale

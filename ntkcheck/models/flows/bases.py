@@ -1,0 +1,34 @@
+"""Base distributions p_Z of the flows: standard normal (CNF) and standard exponential (UNF)."""
+
+from __future__ import annotations
+
+import math
+
+import torch
+
+
+class StandardNormal:
+    """p_Z = N(0, I_d): log p(z) = −‖z‖²/2 − (d/2) log 2π. Shapes: z (N, d) -> (N,)."""
+
+    def log_prob(self, z: torch.Tensor) -> torch.Tensor:
+        return -0.5 * (z**2).sum(-1) - 0.5 * z.shape[-1] * math.log(2 * math.pi)
+
+    def sample(
+        self, n: int, d: int, generator: torch.Generator, dtype: torch.dtype
+    ) -> torch.Tensor:
+        return torch.randn(n, d, generator=generator, dtype=dtype)
+
+
+class StandardExponential:
+    """p_Z(z) = exp(−Σ_i z_i) on z ≥ 0: log p(z) = −Σ_i z_i. Shapes: z (N, d) -> (N,).
+
+    ``log_prob`` does not test z ≥ 0: the UNF guarantees it by rejecting x below x0.
+    """
+
+    def log_prob(self, z: torch.Tensor) -> torch.Tensor:
+        return -z.sum(-1)
+
+    def sample(
+        self, n: int, d: int, generator: torch.Generator, dtype: torch.dtype
+    ) -> torch.Tensor:
+        return torch.empty(n, d, dtype=dtype).exponential_(generator=generator)

@@ -1,0 +1,134 @@
+"""Data of the flow experiments: laws and supports of the generators, split, preprocessing."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+from hypothesis import given
+from hypothesis import strategies as st
+
+from ntkcheck.data import (
+    BallScaling,
+    ZScore,
+    checkerboard,
+    mog1d,
+    mog5d,
+    three_bumps,
+    train_test_split,
+)
+from ntkcheck.errors import InvalidInputError
+
+F64 = torch.float64
+GENERATORS = {"mog1d": (mog1d, 1), "three_bumps": (three_bumps, 1),
+              "checkerboard": (checkerboard, 2), "mog5d": (mog5d, 5)}  # fmt: skip
+N = 40000  # moments below hold to ≈ 4 standard errors at this size
+
+
+@given(name=st.sampled_from(sorted(GENERATORS)), n=st.integers(1, 50), seed=st.integers(0, 2**32))
+def test_generators_are_seeded_float64(name: str, n: int, seed: int) -> None:
+    generate, d = GENERATORS[name]
+    x = generate(n, seed)
+    assert x.shape == (n, d) and x.dtype == F64
+    assert torch.equal(x, generate(n, seed))
+
+
+def test_generators_differ_across_seeds() -> None:
+    for generate, _ in GENERATORS.values():
+        assert not torch.equal(generate(10, 0), generate(10, 1))
+
+
+def test_mog1d_law() -> None:
+    x = mog1d(N, seed=0)[:, 0]
+    assert abs(float(x.mean())) < 0.06
+    assert float(x.std()) == pytest.approx(math.sqrt(1 + 2.5**2), rel=0.02)
+    assert float((x > 0).double().mean()) == pytest.approx(0.5, abs=0.01)
+    right = x[x > 0]  # the right component, truncated at 0 (both leaks are ≈ 0.6% of its mass)
+    assert float(right.mean()) == pytest.approx(2.5, abs=0.05)
+
+
+def test_three_bumps_law_and_support() -> None:
+    x = three_bumps(N, seed=0)[:, 0]
+    assert bool(((x > -1) & (x < 1)).all())
+    parts = [x[x < -0.5], x[(x > -0.4) & (x < 0.4)], x[x > 0.5]]
+    assert sum(len(p) for p in parts) == N  # bumps on (−1, −0.52), (−0.38, 0.38), (0.52, 1)
+    for part, weight, center, sd in zip(parts, (0.25, 0.5, 0.25), (-0.76, 0, 0.76),
+                                        (0.24 / 5**0.5, 0.38 / 3, 0.24 / 5**0.5)):  # fmt: skip
+        assert len(part) / N == pytest.approx(weight, abs=0.01)
+        assert float(part.mean()) == pytest.approx(center, abs=0.005)
+        assert float(part.std()) == pytest.approx(sd, rel=0.03)
+
+
+def test_checkerboard_fills_only_even_cells() -> None:
+    x = checkerboard(N, seed=0)
+    assert bool(((x >= 0) & (x < 4)).all())
+    cell = x.floor().long()
+    assert bool(((cell[:, 0] + cell[:, 1]) % 2 == 0).all())
+    counts = torch.bincount(cell[:, 0] * 4 + cell[:, 1], minlength=16)
+    filled = [4 * i + j for i in range(4) for j in range(4) if (i + j) % 2 == 0]
+    assert len(filled) == 8
+    torch.testing.assert_close(counts[filled].double() / N, torch.full((8,), 1 / 8, dtype=F64),
+                               rtol=0, atol=0.01)  # fmt: skip
+
+
+def test_mog5d_components() -> None:
+    x = mog5d(N, seed=0)
+    centers = torch.cat([torch.eye(5, dtype=F64), -torch.eye(5, dtype=F64)])
+    nearest = torch.cdist(x, centers).argmin(1)
+    counts = torch.bincount(nearest, minlength=10).double() / N
+    torch.testing.assert_close(counts, torch.full((10,), 0.1, dtype=F64), rtol=0, atol=0.01)
+    residual = x - centers[nearest]
+    assert float(residual.std()) == pytest.approx(0.22, rel=0.03)
+    assert float(x.std(0).mean()) == pytest.approx(math.sqrt(0.2 + 0.22**2), rel=0.02)
+
+
+# --- split and preprocessing -------------------------------------------------------------------
+
+
+def test_split_is_a_seeded_partition() -> None:
+    x = torch.arange(50, dtype=F64).reshape(-1, 1)
+    train, test = train_test_split(x, seed=3)
+    assert train.shape == (45, 1) and test.shape == (5, 1)
+    assert sorted(torch.cat([train, test])[:, 0].tolist()) == list(range(50))
+    again = train_test_split(x, seed=3)
+    assert torch.equal(train, again[0]) and torch.equal(test, again[1])
+    assert not torch.equal(test, train_test_split(x, seed=4)[1])
+
+
+def test_zscore_is_fit_on_train_and_applied_to_test() -> None:
+    train, test = train_test_split(mog1d(500, seed=0), seed=0)
+    zscore = ZScore.fit(train)
+    scaled = zscore(train)
+    assert abs(float(scaled.mean())) < 1e-12
+    assert float(scaled.std(correction=0)) == pytest.approx(1, abs=1e-12)
+    torch.testing.assert_close(zscore(test), (test - train.mean(0)) / train.std(0, correction=0))
+
+
+def test_ball_scaling_uses_one_scale_and_no_centering() -> None:
+    train, test = train_test_split(checkerboard(300, seed=0) + 1.0, seed=0)
+    scaling = BallScaling.fit(train)
+    assert float(torch.linalg.vector_norm(scaling(train), dim=1).max()) == pytest.approx(0.5)
+    torch.testing.assert_close(scaling(test), test * scaling.scale, rtol=0, atol=0)
+    assert float(scaling(train).mean()) > 0.2  # not centered: the data stay off the origin
+
+
+def test_data_errors() -> None:
+    with pytest.raises(InvalidInputError, match="`n` must be an integer >= 1, got 0"):
+        mog1d(0, seed=0)
+    with pytest.raises(InvalidInputError, match="`seed` must be an integer"):
+        checkerboard(10, seed=None)
+    with pytest.raises(InvalidInputError, match="N >= 1 examples"):
+        ZScore.fit(torch.zeros(0, 1, dtype=F64))
+    with pytest.raises(InvalidInputError, match="has 1 point.*at least 2"):
+        BallScaling.fit(torch.ones(1, 1, dtype=F64))
+    with pytest.raises(InvalidInputError, match="non-finite"):
+        train_test_split(torch.tensor([[0.0], [float("nan")], [1.0]], dtype=F64), seed=0)
+    with pytest.raises(InvalidInputError, match=r"shape \(N, d\).*reshape\(-1, 1\)"):
+        ZScore.fit(torch.zeros(5, dtype=F64))
+    with pytest.raises(InvalidInputError, match="leaves 0 test.*N >= 10"):
+        train_test_split(torch.zeros(5, 1, dtype=F64), seed=0)
+    with pytest.raises(InvalidInputError, match="Coordinate 1 of `x` is constant"):
+        ZScore.fit(torch.tensor([[0.0, 1.0], [1.0, 1.0]], dtype=F64))
+    with pytest.raises(InvalidInputError, match="`test_fraction` must be in"):
+        train_test_split(torch.zeros(20, 1, dtype=F64), seed=0, test_fraction=1.5)
