@@ -32,3 +32,7 @@ class NotPSDError(NTKCheckError, ArithmeticError):
 
 class PrecisionWarning(UserWarning):
     """A spectral quantity was requested in low precision; it is computed in float64."""
+
+
+class DivergenceWarning(UserWarning):
+    """Training stopped: the loss became non-finite or exploded; the trajectory so far is kept."""
