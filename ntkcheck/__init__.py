@@ -1,0 +1,97 @@
+"""ntkcheck: executable checks of the theory of overparameterized learning.
+
+Data flows one way: models -> kernels -> spectrum / dynamics -> check -> report, plot, docs.
+This module only re-exports the public API.
+"""
+
+from ntkcheck import data, models
+from ntkcheck.check import RequirementResult, Verdict, check
+from ntkcheck.dynamics import (
+    KernelDrift,
+    LazyDistance,
+    Trajectory,
+    infinite_width_mse_residuals,
+    kernel_drift,
+    lazy_distance,
+    linearize,
+    linearized_mse_residuals,
+    mse_loss,
+    run,
+    train,
+)
+from ntkcheck.errors import (
+    CrossExampleCouplingError,
+    DivergenceWarning,
+    InvalidInputError,
+    KernelMemoryError,
+    NotPSDError,
+    NTKCheckError,
+    PrecisionWarning,
+)
+from ntkcheck.kernels import (
+    LeakyAbs,
+    NTKPlan,
+    analytic_ntk,
+    du_h_infinity,
+    empirical_ntk,
+    ntk_operator,
+    plan_ntk,
+    reference_ntk,
+)
+from ntkcheck.spectrum import (
+    Interval,
+    SpectrumSummary,
+    check_psd,
+    condition_number,
+    lambda_max,
+    lambda_min,
+    spectrum_summary,
+)
+from ntkcheck.stats import Rate, SlopeFit, loglog_slope, success_rate
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "CrossExampleCouplingError",
+    "DivergenceWarning",
+    "Interval",
+    "InvalidInputError",
+    "KernelDrift",
+    "KernelMemoryError",
+    "LazyDistance",
+    "LeakyAbs",
+    "NTKCheckError",
+    "NTKPlan",
+    "NotPSDError",
+    "PrecisionWarning",
+    "Rate",
+    "RequirementResult",
+    "SlopeFit",
+    "SpectrumSummary",
+    "Trajectory",
+    "Verdict",
+    "analytic_ntk",
+    "check",
+    "check_psd",
+    "condition_number",
+    "data",
+    "du_h_infinity",
+    "empirical_ntk",
+    "infinite_width_mse_residuals",
+    "kernel_drift",
+    "lambda_max",
+    "lambda_min",
+    "lazy_distance",
+    "linearize",
+    "linearized_mse_residuals",
+    "loglog_slope",
+    "models",
+    "mse_loss",
+    "ntk_operator",
+    "plan_ntk",
+    "reference_ntk",
+    "run",
+    "spectrum_summary",
+    "success_rate",
+    "train",
+]

@@ -1,0 +1,42 @@
+"""Models of the three papers: plain ``torch.nn.Module``s, float64 by default, seeded."""
+
+from ntkcheck.models.activations import get_activation
+from ntkcheck.models.flows import (
+    CNF,
+    UNF,
+    AutoregressiveUNF,
+    CNFLogDerivative,
+    CNFMap,
+    Flow,
+    MaskedCNF,
+    UNFPreactivation,
+)
+from ntkcheck.models.functional import FunctionalModel, functionalize
+from ntkcheck.models.gan import (
+    GeneratorMeanMap,
+    LinearGenerator,
+    MeanGenerator,
+    OneHiddenLayerGenerator,
+)
+from ntkcheck.models.layers import Dense
+from ntkcheck.models.mlp import MLP
+
+__all__ = [
+    "CNF",
+    "MLP",
+    "UNF",
+    "AutoregressiveUNF",
+    "CNFLogDerivative",
+    "CNFMap",
+    "Dense",
+    "Flow",
+    "FunctionalModel",
+    "GeneratorMeanMap",
+    "LinearGenerator",
+    "MaskedCNF",
+    "MeanGenerator",
+    "OneHiddenLayerGenerator",
+    "UNFPreactivation",
+    "functionalize",
+    "get_activation",
+]

@@ -1,0 +1,1 @@
+"""Experiments behind the claims: sweeps and training runs returning plain measurements."""
