@@ -274,7 +274,10 @@ def _assemble(prob: _Problem, plan: planning.NTKPlan, block_size: int | None) ->
                 f2 = f1 if same else (feats(prob.x2, c) if need_right else None)
                 tile = _pair(prob, plan, f1, f2, prob.x2[c[0] : c[1]]).detach()
                 if same:
-                    tile = 0.5 * (tile + _transpose(tile, prob.mode))
+                    # Gram products are symmetric only to rounding; make the result exact.
+                    tile = tile.add_(_transpose(tile, prob.mode).contiguous()).mul_(0.5)
+                if len(rows) == 1 and len(cols) == 1:
+                    return finalize(tile, prob.mode, prob.num_outputs)
                 if out is None:
                     out = torch.empty(
                         (n1, n2, *tile.shape[2:]), dtype=tile.dtype, device=tile.device
