@@ -66,7 +66,15 @@ class Verdict:
         return self.outcome == "pass"
 
     def to_dict(self) -> dict[str, Any]:
-        return _jsonable(asdict(self))
+        """Plain data (numpy arrays kept as arrays): store with ntkcheck.results.write_record."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Verdict:
+        """Rebuild a Verdict from :meth:`to_dict` output (e.g. read back by read_record)."""
+        fields_ = dict(data)
+        fields_["requirements"] = [RequirementResult(**r) for r in data["requirements"]]
+        return cls(**fields_)
 
     def summary(self) -> str:
         """One line per requirement: measured vs bound, for tables and failure messages."""
@@ -199,20 +207,6 @@ def _numeric(expr: sp.Basic, values: Mapping[str, Any]) -> Any:
 def _plain(x: Any) -> Any:
     arr = np.asarray(x, dtype=float)
     return float(arr) if arr.ndim == 0 else arr.tolist()
-
-
-def _jsonable(x: Any) -> Any:
-    if isinstance(x, dict):
-        return {str(k): _jsonable(v) for k, v in x.items()}
-    if isinstance(x, (list, tuple)):
-        return [_jsonable(v) for v in x]
-    if isinstance(x, np.ndarray):
-        return x.tolist()
-    if isinstance(x, (np.floating, np.integer, np.bool_)):
-        return x.item()
-    if isinstance(x, float) and not math.isfinite(x):
-        return str(x)
-    return x
 
 
 def _short(x: Any) -> str:

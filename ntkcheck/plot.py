@@ -27,9 +27,12 @@ def _pyplot():
 
 
 def save(fig: Any, path: Path) -> list[Path]:
-    """Write ``path`` with suffixes .png (150 dpi) and .svg; return both paths."""
+    """Write ``path``.png (150 dpi) and ``path``.svg; return both paths.
+
+    The suffixes are appended, never substituted: claim ids contain dots.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
-    out = [path.with_suffix(".png"), path.with_suffix(".svg")]
+    out = [path.parent / f"{path.name}.png", path.parent / f"{path.name}.svg"]
     fig.savefig(out[0], dpi=150, bbox_inches="tight")
     fig.savefig(out[1], bbox_inches="tight")
     _pyplot().close(fig)
@@ -90,3 +93,73 @@ def lambda_min_vs_width(result: dict[str, Any], path: Path) -> list[Path]:
     ax.legend(fontsize=8)
     ax.grid(True, which="both", alpha=0.3)
     return save(fig, path)
+
+
+def claim_figure(verdict: Any, path: Path, kind: str = "table") -> list[Path]:
+    """The standard figure of a claim, from its Verdict alone (``kind`` from the claim).
+
+    Kinds with a dedicated layout use the arrays the measurement returned; every other kind,
+    and any measurement without those arrays, gets the requirement chart: each requirement's
+    measured value against its bound (arrays as curves over their index).
+    """
+    builder = _FIGURES.get(kind)
+    if builder is not None:
+        fig = builder(verdict)
+        if fig is not None:
+            _caption(fig, verdict)
+            return save(fig, path)
+    fig = requirement_chart(verdict)
+    _caption(fig, verdict)
+    return save(fig, path)
+
+
+def requirement_chart(verdict: Any) -> Any:
+    """One panel per requirement: measured vs bound (window shaded, arrays as curves)."""
+    plt = _pyplot()
+    reqs = verdict.requirements or []
+    fig, axes = plt.subplots(max(len(reqs), 1), 1, figsize=(6.4, 1.9 * max(len(reqs), 1) + 0.6),
+                             squeeze=False)  # fmt: skip
+    for ax, r in zip(axes[:, 0], reqs):
+        measured = np.asarray(r.measured, dtype=float).reshape(-1)
+        color = "tab:green" if r.passed else ("tab:gray" if r.report_only else "tab:red")
+        if measured.size > 1:
+            bound = np.broadcast_to(np.asarray(r.bound, dtype=float), measured.shape)
+            ax.plot(measured, color=color, label=f"{r.name} (measured)")
+            ax.plot(bound, "k--", lw=1, label=f"bound ({r.relation})")
+            if np.all(measured > 0) and np.all(bound > 0):
+                ax.set_yscale("log")
+            ax.set_xlabel("index (step / sweep point)")
+            ax.legend(fontsize=7)
+        else:
+            if r.relation == "in":
+                ax.axvspan(r.bound[0], r.bound[1], color="k", alpha=0.12, label="window")
+            else:
+                bound = np.asarray(r.bound, dtype=float).reshape(-1)[0]
+                ax.axvline(bound, color="k", ls="--", lw=1, label=f"bound ({r.relation})")
+            ax.plot([measured[0]], [0], "o", color=color, ms=9, label="measured")
+            ax.set_yticks([])
+            ax.legend(fontsize=7, loc="upper right")
+        tag = " [report-only]" if r.report_only else ""
+        ax.set_title(f"{r.name}{tag}: {r.description}", fontsize=8, loc="left")
+        ax.grid(True, alpha=0.3)
+    return fig
+
+
+def _caption(fig: Any, verdict: Any) -> None:
+    fig.suptitle(
+        f"{verdict.claim_id} [{verdict.status}] — {verdict.outcome.upper()} "
+        f"(margin {verdict.margin:+.3g})",
+        fontsize=10,
+    )
+    fig.text(0.01, -0.02, _wrap(verdict.statement, 110), fontsize=7, va="top")
+    fig.tight_layout()
+
+
+def _wrap(text: str, width: int) -> str:
+    import textwrap
+
+    return "\n".join(textwrap.wrap(text, width))
+
+
+# kind -> builder(verdict) -> figure or None (None: the measurement lacks the arrays).
+_FIGURES: dict[str, Any] = {}

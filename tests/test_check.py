@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
 import pytest
 import sympy as sp
 
-from ntkcheck.check import check
+from ntkcheck.check import Verdict, check
+from ntkcheck.results import read_record, write_record
 from proofs.claim import Claim, ClaimDefinitionError, Requirement, Source
 
 x, t, lam = sp.symbols("x t lam")
@@ -37,11 +36,13 @@ def _toy(setting):
     return {"loss": 0.5**steps, "slope": -0.5, "lam": 0.5, "t": steps}
 
 
-def test_passing_claim_and_json_roundtrip():
+def test_passing_claim_and_record_roundtrip(tmp_path):
     claim = _claim(_toy, (ENVELOPE, WINDOW), measured=("loss", "slope", "lam", "t"))
     v = check(claim)
     assert v.outcome == "pass" and v.margin >= 0
-    assert json.loads(json.dumps(v.to_dict()))["claim_id"] == "test.toy.rate"
+    back = Verdict.from_dict(read_record(write_record(v.to_dict(), tmp_path / "v.json")))
+    assert back.claim_id == "test.toy.rate" and back.outcome == "pass"
+    np.testing.assert_array_equal(back.measured["loss"], v.measured["loss"])
     assert "torch" in v.versions and v.command.startswith("ntkcheck verify test.toy.rate")
 
 

@@ -114,8 +114,9 @@ def kernel_drift(
     """‖Θ_t − Θ_0‖ / ‖Θ_0‖ in the Frobenius and operator norms, in float64.
 
     Args:
-        theta_t, theta_0: kernels of equal shape, (n1, n2) or full (n1, n2, O, O) (flattened to
+        theta_t: kernel at step t, (n1, n2) or full (n1, n2, O, O) (flattened to
             (n1·O, n2·O)). The ratio is scale-free: Θ or K = Θ/n give the same numbers.
+        theta_0: kernel at initialization, same shape.
 
     References: Lee et al. 2019; kernels.md "Lazy training".
     """

@@ -86,7 +86,9 @@ def train(
             (X_B, y_B) when y is given), e.g. ``lambda flow, x: flow.nll(x)``.
         after_step: ``after_step(t, params)`` after each update, e.g.
             ``lambda t, p: flow.project_()`` for projected GD.
-        record_every, record_steps: checkpoints (0 and T always included; default only those).
+        record_every: record every this many steps (0 and T always included).
+        record_steps: explicit checkpoints instead (0 and T always included; default only
+            those two).
         track_kernel: record K_t = Θ_t/n_k on ``kernel_inputs`` (default X, n_k rows): drift,
             λ_min(K_t), K_0 and K_T. ``kernel_options`` go to ``empirical_ntk`` (``method``,
             ``block_size``, ``memory_budget``).

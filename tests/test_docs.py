@@ -1,0 +1,76 @@
+"""Docs cannot rot: the site builds in strict mode, and every command and Python snippet shown
+in README.md and docs/*.md runs (ntkcheck commands at quick size)."""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from ntkcheck.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+
+
+def _blocks(lang: str) -> list[tuple[str, str]]:
+    out = []
+    for page in PAGES:
+        for block in re.findall(rf"```{lang}\n(.+?)\n```", page.read_text(), flags=re.S):
+            out.append((page.name, block))
+    return out
+
+
+def _ntkcheck_commands() -> list[tuple[str, list[str]]]:
+    cmds = []
+    for page, block in _blocks("bash"):
+        for line in block.splitlines():
+            line = line.split("  #")[0].strip()
+            if line.startswith("ntkcheck "):
+                cmds.append((page, shlex.split(line)[1:]))
+    return cmds
+
+
+@pytest.mark.parametrize(("page", "args"), _ntkcheck_commands(), ids=lambda a: str(a))
+def test_every_ntkcheck_command_in_the_docs_runs(page, args, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    if args[0] in ("verify", "demo") and "--quick" not in args:
+        args = [*args, "--quick"]
+    assert main(args) == 0, f"{page}: ntkcheck {' '.join(args)}"
+
+
+@pytest.mark.parametrize(("page", "code"), _blocks("python"), ids=lambda a: str(a)[:30])
+def test_every_python_snippet_in_the_docs_runs(page, code, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    namespace: dict = {}
+    exec(compile(code, f"<{page}>", "exec"), namespace)  # noqa: S102 - our own docs
+    for name, value in namespace.items():
+        if name.startswith("test_") and callable(value):
+            value()
+
+
+def test_setup_commands_are_the_readme_ones():
+    readme = [b for p, b in _blocks("bash") if p == "README.md"]
+    for page, block in _blocks("bash"):
+        for line in block.splitlines():
+            if "pip install" in line:
+                assert any(line in r for r in readme) or "torch==2.13.0" in line, (page, line)
+
+
+@pytest.mark.skipif(
+    shutil.which("mkdocs") is None and not (Path(sys.executable).parent / "mkdocs").exists(),
+    reason="mkdocs not installed (pip install -e '.[docs]')",
+)
+def test_docs_build_strict(tmp_path):
+    mkdocs = shutil.which("mkdocs") or str(Path(sys.executable).parent / "mkdocs")
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "NTKCHECK_RESULTS": str(tmp_path)}
+    done = subprocess.run([mkdocs, "build", "--strict", "-d", str(tmp_path / "site")], cwd=ROOT,
+                          env=env, capture_output=True, text=True)  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert (tmp_path / "site" / "claims" / "index.html").exists()
