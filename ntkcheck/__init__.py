@@ -38,6 +38,7 @@ from ntkcheck.kernels import (
     plan_ntk,
     reference_ntk,
 )
+from ntkcheck.notebook import verify
 from ntkcheck.spectrum import (
     Interval,
     SpectrumSummary,
@@ -94,4 +95,5 @@ __all__ = [
     "spectrum_summary",
     "success_rate",
     "train",
+    "verify",
 ]

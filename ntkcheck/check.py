@@ -76,6 +76,38 @@ class Verdict:
         fields_["requirements"] = [RequirementResult(**r) for r in data["requirements"]]
         return cls(**fields_)
 
+    def plot(self, path: str | None = None) -> Any:
+        """The claim's standard figure (matplotlib Figure); also saved as path.png/.svg."""
+        from pathlib import Path
+
+        from ntkcheck.plot import claim_figure
+
+        return claim_figure(self, None if path is None else Path(path))
+
+    def _repr_html_(self) -> str:
+        """Rich display in Jupyter: outcome, source and the requirement table."""
+        from html import escape
+
+        from ntkcheck.report import headline
+
+        color = {"pass": "#1a7f37", "fail": "#cf222e", "error": "#9a6700"}[self.outcome]
+        rows = "".join(
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{:+.3g}</td><td>{}</td></tr>"
+            .format(escape(r.name), *map(escape, (headline(r)[0], r.relation, headline(r)[1])),
+                    r.margin, "report-only" if r.report_only else ("ok" if r.passed else "FAILED"))
+            for r in self.requirements
+        )  # fmt: skip
+        return (
+            f"<div><b>{escape(self.claim_id)}</b> [{self.status}] "
+            f"<b style='color:{color}'>{self.outcome.upper()}</b> (margin {self.margin:+.3g}, "
+            f"{self.seconds:.1f} s)<br><i>{escape(self.statement)}</i><br>"
+            f"<small>{escape(self.source)} — reproduce: <code>{escape(self.command)}</code>"
+            "</small><table><tr><th>requirement</th><th>measured</th><th>rel</th><th>bound</th>"
+            f"<th>margin</th><th></th></tr>{rows}</table>"
+            + (f"<pre>{escape(self.error)}</pre>" if self.error else "")
+            + "</div>"
+        )
+
     def summary(self) -> str:
         """One line per requirement: measured vs bound, for tables and failure messages."""
         lines = [
@@ -102,53 +134,53 @@ def check(
     """
     full = dict(claim.sizes[size]) if setting is None else claim.setting(size, **dict(setting))
     _check_assumptions(claim, full)
-    start = time.perf_counter()
-    command = (
-        "ntkcheck verify "
-        + claim.id
-        + "".join(
-            f" --set {shlex.quote(f'{k}={_cli_value(v)}')}"
-            for k, v in full.items()
-            if v != claim.sizes["default"].get(k)
-        )
+    base = dict(
+        claim_id=claim.id,
+        status=claim.status,
+        statement=claim.statement,
+        source=claim.source.cite(),
+        setting=full,
+        versions=versions(),
+        command=reproduce_command(claim.id, size, full, claim.sizes[size]),
+        extras={"figure": claim.figure},
     )
+    start = time.perf_counter()
     try:
         measured = dict(claim.measure(full))
     except Exception as err:  # noqa: BLE001 - reported in the verdict, never swallowed silently
         return Verdict(
-            claim.id,
-            claim.status,
-            claim.statement,
-            claim.source.cite(),
-            full,
-            "error",
-            -math.inf,
-            [],
-            {},
-            time.perf_counter() - start,
-            versions(),
-            command,
+            **base,
+            outcome="error",
+            margin=-math.inf,
+            requirements=[],
+            measured={},
+            seconds=time.perf_counter() - start,
             error="".join(traceback.format_exception(err)),
         )
     values = {**full, **dict(claim.constants), **measured}
     results = [_evaluate(r, values) for r in claim.requirements]
     gating = [r for r in results if not r.report_only]
-    outcome: Outcome = "pass" if all(r.passed for r in gating) else "fail"
-    margin = min(r.margin for r in gating)
     return Verdict(
-        claim.id,
-        claim.status,
-        claim.statement,
-        claim.source.cite(),
-        full,
-        outcome,
-        margin,
-        results,
-        measured,
-        time.perf_counter() - start,
-        versions(),
-        command,
+        **base,
+        outcome="pass" if all(r.passed for r in gating) else "fail",
+        margin=min(r.margin for r in gating),
+        requirements=results,
+        measured=measured,
+        seconds=time.perf_counter() - start,
     )
+
+
+def reproduce_command(
+    claim_id: str, size: str, setting: Mapping[str, Any], base: Mapping[str, Any]
+) -> str:
+    """The ``ntkcheck verify`` command that re-runs exactly this setting."""
+    flag = {"quick": " --quick", "full": " --full"}.get(size, "")
+    sets = "".join(
+        f" --set {shlex.quote(f'{k}={_cli_value(v)}')}"
+        for k, v in setting.items()
+        if v != base.get(k)
+    )
+    return f"ntkcheck verify {claim_id}{flag}{sets}"
 
 
 def _check_assumptions(claim: Any, setting: Mapping[str, Any]) -> None:

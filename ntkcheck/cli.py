@@ -115,7 +115,6 @@ def _verify(args: argparse.Namespace) -> int:
     from proofs import select
 
     claims = select(args.targets)
-    claims_by_id = {c.id: c for c in claims}
     verdicts = []
     bar = tqdm(claims, desc="verify", unit="claim", disable=None)
     for claim in bar:
@@ -132,7 +131,7 @@ def _verify(args: argparse.Namespace) -> int:
 
         folder = args.plots or args.out / "figures"
         for v in verdicts:
-            plot.claim_figure(v, folder / v.claim_id, kind=claims_by_id[v.claim_id].figure)
+            plot.close(plot.claim_figure(v, folder / v.claim_id))
         print(f"figures: {folder}")
     failed = [v.claim_id for v in verdicts if not v.passed]
     summary = f"{len(verdicts) - len(failed)} passed, {len(failed)} failed"

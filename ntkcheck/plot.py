@@ -26,7 +26,7 @@ def _pyplot():
     return plt
 
 
-def save(fig: Any, path: Path) -> list[Path]:
+def save(fig: Any, path: Path, *, close: bool = True) -> list[Path]:
     """Write ``path``.png (150 dpi) and ``path``.svg; return both paths.
 
     The suffixes are appended, never substituted: claim ids contain dots.
@@ -35,8 +35,14 @@ def save(fig: Any, path: Path) -> list[Path]:
     out = [path.parent / f"{path.name}.png", path.parent / f"{path.name}.svg"]
     fig.savefig(out[0], dpi=150, bbox_inches="tight")
     fig.savefig(out[1], bbox_inches="tight")
-    _pyplot().close(fig)
+    if close:
+        _pyplot().close(fig)
     return out
+
+
+def close(fig: Any) -> None:
+    """Release a figure returned by :func:`claim_figure` (batch use)."""
+    _pyplot().close(fig)
 
 
 def _width_axis(ax: Any, widths: np.ndarray) -> None:
@@ -95,22 +101,24 @@ def lambda_min_vs_width(result: dict[str, Any], path: Path) -> list[Path]:
     return save(fig, path)
 
 
-def claim_figure(verdict: Any, path: Path, kind: str = "table") -> list[Path]:
-    """The standard figure of a claim, from its Verdict alone (``kind`` from the claim).
+def claim_figure(verdict: Any, path: Path | None = None, kind: str | None = None) -> Any:
+    """The standard figure of a claim, from its Verdict alone; saved as ``path``.png/.svg when
+    ``path`` is given, and returned (a matplotlib Figure) either way.
 
-    Kinds with a dedicated layout use the arrays the measurement returned; every other kind,
-    and any measurement without those arrays, gets the requirement chart: each requirement's
-    measured value against its bound (arrays as curves over their index).
+    ``kind`` defaults to the claim's figure kind recorded in the verdict. Kinds with a dedicated
+    layout use the arrays the measurement returned; any other kind, or a measurement without
+    those arrays, gets the requirement chart: each requirement's measured value against its
+    bound (arrays as curves over their index).
     """
+    kind = kind or verdict.extras.get("figure", "table")
     builder = _FIGURES.get(kind)
-    if builder is not None:
-        fig = builder(verdict)
-        if fig is not None:
-            _caption(fig, verdict)
-            return save(fig, path)
-    fig = requirement_chart(verdict)
+    fig = builder(verdict) if builder is not None else None
+    if fig is None:
+        fig = requirement_chart(verdict)
     _caption(fig, verdict)
-    return save(fig, path)
+    if path is not None:
+        save(fig, path, close=False)
+    return fig
 
 
 def requirement_chart(verdict: Any) -> Any:
