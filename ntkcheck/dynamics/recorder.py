@@ -27,9 +27,10 @@ from ntkcheck.dynamics.instruments import (
     initial_norms,
     kernel_drift,
 )
-from ntkcheck.dynamics.trajectory import Trajectory, library_versions
+from ntkcheck.dynamics.trajectory import Trajectory
 from ntkcheck.errors import DivergenceWarning, InvalidInputError
 from ntkcheck.models.functional import Params
+from ntkcheck.provenance import versions
 from ntkcheck.spectrum import lambda_min
 from ntkcheck.validation import check_positive_int
 
@@ -282,5 +283,5 @@ def finish(
         config=config,
         settings=settings,
         seed=seed,
-        versions=library_versions(),
+        versions=versions(),
     )

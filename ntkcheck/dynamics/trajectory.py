@@ -13,14 +13,11 @@ from __future__ import annotations
 
 import json
 import math
-import platform
 from dataclasses import dataclass, fields
-from importlib import metadata
 from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
-import torch
 
 from ntkcheck.errors import InvalidInputError
 
@@ -221,17 +218,3 @@ def ratio(num: np.ndarray | float, den: float) -> np.ndarray:
     if den > 0:
         return num / den
     return np.where(num == 0, 0.0, np.inf)
-
-
-def library_versions() -> dict[str, str]:
-    """Versions recorded with every trajectory (ntkcheck's own only when installed)."""
-    try:
-        own = metadata.version("ntkcheck")
-    except metadata.PackageNotFoundError:
-        own = "not installed (source tree)"
-    return {
-        "python": platform.python_version(),
-        "numpy": np.__version__,
-        "torch": torch.__version__,
-        "ntkcheck": own,
-    }

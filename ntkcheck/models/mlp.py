@@ -79,10 +79,15 @@ class MLP(nn.Module):
             raise InvalidInputError(
                 f"`parameterization` must be 'ntk', 'standard' or 'mup', got {parameterization!r}."
             )
-        if not (math.isfinite(weight_std) and weight_std > 0):
-            raise InvalidInputError(f"`weight_std` must be finite and > 0, got {weight_std}.")
-        if not (math.isfinite(bias_std) and bias_std >= 0):
-            raise InvalidInputError(f"`bias_std` must be finite and >= 0, got {bias_std}.")
+        if not (_is_real(weight_std) and math.isfinite(weight_std) and weight_std > 0):
+            raise InvalidInputError(
+                f"`weight_std` must be a finite number > 0, got {weight_std!r}. Pass σ_w, e.g. "
+                "weight_std=math.sqrt(2) for ReLU at the edge of chaos."
+            )
+        if not (_is_real(bias_std) and math.isfinite(bias_std) and bias_std >= 0):
+            raise InvalidInputError(
+                f"`bias_std` must be a finite number >= 0, got {bias_std!r}. Pass 0 for no bias."
+            )
         self.in_features, self.width, self.depth = in_features, width, depth
         self.out_features = out_features
         self.parameterization = parameterization
@@ -133,3 +138,7 @@ class MLP(nn.Module):
             h = self.phi(layer(h))
         out = self.layers[-1](h)
         return out.squeeze(-1) if (self.squeeze_output and self.out_features == 1) else out
+
+
+def _is_real(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)

@@ -75,9 +75,9 @@ def test_bias_present_only_when_requested() -> None:
         (dict(out_features=0), r"`out_features` must be an integer >= 1"),
         (dict(width=2.5), r"`width` must be an integer"),
         (dict(parameterization="ntk2"), r"`parameterization` must be 'ntk', 'standard' or 'mup'"),
-        (dict(weight_std=0.0), r"`weight_std` must be finite and > 0, got 0.0"),
+        (dict(weight_std=0.0), r"`weight_std` must be a finite number > 0, got 0.0"),
         (dict(weight_std=math.inf), r"`weight_std`"),
-        (dict(bias_std=-1.0), r"`bias_std` must be finite and >= 0, got -1.0"),
+        (dict(bias_std=-1.0), r"`bias_std` must be a finite number >= 0, got -1.0"),
         (dict(activation="swish9"), r"`activation` must be one of"),
     ],
 )
