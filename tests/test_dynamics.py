@@ -260,7 +260,7 @@ def test_module_is_trained_in_place_and_distances_match_the_instrument():
     dist, rel = traj.group_distance(hidden)
     assert dist[-1] == pytest.approx(math.hypot(ref.layer[hidden[0]], ref.layer[hidden[1]]))
     assert traj.config == {"width": 16, "tags": ["a"]} and traj.settings["algorithm"] == "gd"
-    assert set(traj.versions) == {"python", "numpy", "torch", "ntkcheck"}
+    assert {"python", "numpy", "torch", "ntkcheck"} <= set(traj.versions)
 
 
 def test_after_step_hook_projects_and_sees_current_parameters():
