@@ -15,6 +15,8 @@ PACKAGES = [
     "ntkcheck.models.flows",
     "ntkcheck.models.gan",
     "ntkcheck.data",
+    "ntkcheck.spectrum",
+    "ntkcheck.testing",
 ]
 
 

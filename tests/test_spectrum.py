@@ -14,7 +14,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 from scipy.sparse.linalg import aslinearoperator
 
-from ntkcheck import spectrum_lanczos as lanczos
 from ntkcheck.errors import InvalidInputError, NotPSDError, PrecisionWarning
 from ntkcheck.spectrum import (
     Interval,
@@ -22,6 +21,7 @@ from ntkcheck.spectrum import (
     condition_number,
     lambda_max,
     lambda_min,
+    lanczos,
     spectrum_summary,
 )
 

@@ -3,6 +3,7 @@ preprocessing (``densities``, ``preprocessing``). Other helpers live in their ow
 
 from ntkcheck.data.densities import checkerboard, mog1d, mog5d, three_bumps
 from ntkcheck.data.preprocessing import BallScaling, ZScore, check_data, train_test_split
+from ntkcheck.data.sphere import smooth_target, sphere_points
 
 __all__ = [
     "BallScaling",
@@ -11,6 +12,8 @@ __all__ = [
     "checkerboard",
     "mog1d",
     "mog5d",
+    "smooth_target",
+    "sphere_points",
     "three_bumps",
     "train_test_split",
 ]

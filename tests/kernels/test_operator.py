@@ -9,13 +9,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 from torch import nn
 
-from ntkcheck import spectrum_lanczos as lanczos
 from ntkcheck.errors import CrossExampleCouplingError, InvalidInputError, PrecisionWarning
 from ntkcheck.kernels.operator import ntk_operator
 from ntkcheck.kernels.reference import reference_ntk
 from ntkcheck.models.functional import functionalize
 from ntkcheck.models.mlp import MLP
-from ntkcheck.spectrum import spectrum_summary
+from ntkcheck.spectrum import lanczos, spectrum_summary
 
 F64 = torch.float64
 

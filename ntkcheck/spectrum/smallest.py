@@ -26,9 +26,9 @@ import torch
 from scipy.linalg import eigh
 from scipy.sparse.linalg import LinearOperator
 
-from ntkcheck import spectrum_lanczos as lanczos
 from ntkcheck.errors import InvalidInputError, NotPSDError
-from ntkcheck.spectrum_bounds import U, cholesky_lower_bound, rayleigh_upper_bound
+from ntkcheck.spectrum import lanczos
+from ntkcheck.spectrum.bounds import U, cholesky_lower_bound, rayleigh_upper_bound
 from ntkcheck.validation import as_float64_matrix
 
 Kernel = torch.Tensor | np.ndarray | LinearOperator
@@ -98,10 +98,10 @@ def lambda_min(
     fl((K + Kᵀ)/2) when ``K`` is symmetric only up to rounding), rounding in this computation
     included: hi is the Rayleigh quotient of the computed eigenvector plus its evaluation error,
     lo a shift τ at which Cholesky of K − τI succeeds minus the Cholesky backward-error bound
-    (n+3)·u·tr(K − τI) (see :mod:`ntkcheck.spectrum_bounds`). Errors made upstream, while K
+    (n+3)·u·tr(K − τI) (see :mod:`ntkcheck.spectrum.bounds`). Errors made upstream, while K
     was computed, are not (cannot be) included.
 
-    Matrix-free, n > 2048: Lanczos on λ_max·I − K (see :mod:`ntkcheck.spectrum_lanczos`) gives a
+    Matrix-free, n > 2048: Lanczos on λ_max·I − K (see :mod:`ntkcheck.spectrum.lanczos`) gives a
     Ritz pair (θ, v), and ``certify=True`` returns [θ − ‖r‖, θ + ‖r‖] with r = Kv − θv, ‖v‖ = 1.
     That interval provably contains *an* eigenvalue of K. It contains λ_min when no eigenvalue
     lies below θ − ‖r‖, i.e. unless Lanczos missed the bottom of the spectrum — improbable from

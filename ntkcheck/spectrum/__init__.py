@@ -1,0 +1,25 @@
+"""Smallest eigenvalue of a kernel: dense, certified interval, matrix-free Lanczos.
+
+Every function reports the spectrum of exactly the matrix it is given (Θ or K = Θ/n: the
+caller says which). Computed in float64.
+"""
+
+from ntkcheck.spectrum.smallest import (
+    Interval,
+    SpectrumSummary,
+    check_psd,
+    condition_number,
+    lambda_max,
+    lambda_min,
+    spectrum_summary,
+)
+
+__all__ = [
+    "Interval",
+    "SpectrumSummary",
+    "check_psd",
+    "condition_number",
+    "lambda_max",
+    "lambda_min",
+    "spectrum_summary",
+]
