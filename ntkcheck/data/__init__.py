@@ -1,5 +1,5 @@
 """Data sets, seeded and regenerated (no downloads): the flow experiments' densities, split and
-preprocessing (``densities``, ``preprocessing``). Other helpers live in their own modules."""
+preprocessing, and unit-sphere inputs with a smooth target for the MLP claims."""
 
 from ntkcheck.data.densities import checkerboard, mog1d, mog5d, three_bumps
 from ntkcheck.data.preprocessing import BallScaling, ZScore, check_data, train_test_split
