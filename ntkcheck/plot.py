@@ -154,12 +154,22 @@ def requirement_chart(verdict: Any) -> Any:
 
 
 def _caption(fig: Any, verdict: Any) -> None:
+    """Title: id, status, outcome, margin. Caption: the statement and every gating bound with
+    its measured value, so the figure stands alone in a paper or a report."""
+    from ntkcheck.report import headline
+
     fig.suptitle(
         f"{verdict.claim_id} [{verdict.status}] — {verdict.outcome.upper()} "
         f"(margin {verdict.margin:+.3g})",
         fontsize=10,
     )
-    fig.text(0.01, -0.02, _wrap(verdict.statement, 110), fontsize=7, va="top")
+    bounds = []
+    for r in verdict.requirements:
+        if not r.report_only:
+            measured, bound = headline(r)
+            bounds.append(f"{r.name} {r.relation} {bound} (measured {measured})")
+    text = _wrap(verdict.statement, 110) + "\n" + _wrap("must hold: " + "; ".join(bounds), 120)
+    fig.text(0.01, -0.02, text, fontsize=7, va="top")
     fig.tight_layout()
 
 
@@ -169,5 +179,35 @@ def _wrap(text: str, width: int) -> str:
     return "\n".join(textwrap.wrap(text, width))
 
 
+def _lambda_min_vs_width(verdict: Any) -> Any:
+    """λ_min(K(θ_0)) vs width per depth: seed mean, seed range, and the analytic λ_min(K∞).
+
+    Needs ``widths`` (k,), ``lambda_min`` (depths, k, seeds) and ``lambda_min_inf`` (depths,).
+    """
+    m = verdict.measured
+    if not {"widths", "lambda_min", "lambda_min_inf"} <= set(m):
+        return None
+    w = np.asarray(m["widths"], dtype=float)
+    lam = np.asarray(m["lambda_min"], dtype=float)
+    inf = np.asarray(m["lambda_min_inf"], dtype=float).reshape(-1)
+    if lam.ndim == 2:
+        lam = lam[None]
+    if lam.ndim != 3 or lam.shape[1] != w.size or inf.size != lam.shape[0]:
+        return None
+    depths = np.asarray(m.get("depths", np.arange(1, lam.shape[0] + 1))).reshape(-1)
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(6.4, 4.2))
+    for i, depth in enumerate(depths):
+        color = f"C{i}"
+        ax.fill_between(w, lam[i].min(1), lam[i].max(1), color=color, alpha=0.2)
+        ax.plot(w, lam[i].mean(1), "o-", color=color, label=f"depth {int(depth)}: seed mean")
+        ax.axhline(inf[i], color=color, ls="--", lw=1, label=rf"depth {int(depth)}: $K_\infty$")
+    _width_axis(ax, w)
+    ax.set_ylabel(r"$\lambda_{\min}(K(\theta_0)),\ K = \Theta/n$ (band: seed range)")
+    ax.legend(fontsize=7, ncol=2)
+    ax.grid(True, which="both", alpha=0.3)
+    return fig
+
+
 # kind -> builder(verdict) -> figure or None (None: the measurement lacks the arrays).
-_FIGURES: dict[str, Any] = {}
+_FIGURES: dict[str, Any] = {"lambda_min_vs_width": _lambda_min_vs_width}
