@@ -12,7 +12,6 @@ import torch
 from hypothesis import given
 from hypothesis import strategies as st
 
-import ntkcheck.models.gan as gan_package
 from ntkcheck.errors import InvalidInputError
 from ntkcheck.kernels.empirical import empirical_ntk
 from ntkcheck.kernels.reference import reference_ntk
@@ -423,12 +422,6 @@ def test_ring_quality_hand_made_samples():
     assert q.modes_covered == 2
     assert q.high_quality_fraction == pytest.approx(4 / 6)
     assert ring_quality(samples, modes, std, min_count=2).modes_covered == 1
-
-
-def test_public_names():
-    public = {n for n in dir(gan_package) if not n.startswith("_")}
-    modules = {"config", "data", "gda", "generator", "metrics", "networks", "study"}
-    assert set(gan_package.__all__) == public - modules
 
 
 # ---------------------------------------------------------------- errors
