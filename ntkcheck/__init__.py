@@ -32,6 +32,7 @@ from ntkcheck.kernels import (
     LeakyAbs,
     NTKPlan,
     analytic_ntk,
+    assemble_ntk_blocks,
     du_h_infinity,
     empirical_ntk,
     ntk_operator,
@@ -46,9 +47,13 @@ from ntkcheck.spectrum import (
     condition_number,
     lambda_max,
     lambda_min,
+    lambda_min_npy,
+    memmap_operator,
     spectrum_summary,
 )
 from ntkcheck.stats import Rate, SlopeFit, loglog_slope, success_rate
+from ntkcheck.store import ResultStore
+from ntkcheck.sweep import Task, TaskResult, sweep
 
 __version__ = "0.1.0"
 
@@ -66,12 +71,16 @@ __all__ = [
     "NotPSDError",
     "PrecisionWarning",
     "Rate",
+    "ResultStore",
     "RequirementResult",
     "SlopeFit",
     "SpectrumSummary",
+    "Task",
+    "TaskResult",
     "Trajectory",
     "Verdict",
     "analytic_ntk",
+    "assemble_ntk_blocks",
     "check",
     "check_psd",
     "condition_number",
@@ -82,10 +91,12 @@ __all__ = [
     "kernel_drift",
     "lambda_max",
     "lambda_min",
+    "lambda_min_npy",
     "lazy_distance",
     "linearize",
     "linearized_mse_residuals",
     "loglog_slope",
+    "memmap_operator",
     "models",
     "mse_loss",
     "ntk_operator",
@@ -94,6 +105,7 @@ __all__ = [
     "run",
     "spectrum_summary",
     "success_rate",
+    "sweep",
     "train",
     "verify",
 ]

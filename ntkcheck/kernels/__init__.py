@@ -2,6 +2,7 @@
 infinite-width NTK, the matrix-free operator and the brute-force oracle."""
 
 from ntkcheck.kernels.analytic import LeakyAbs, analytic_ntk, du_h_infinity
+from ntkcheck.kernels.blocks import assemble_ntk_blocks
 from ntkcheck.kernels.empirical import empirical_ntk, plan_ntk
 from ntkcheck.kernels.operator import ntk_operator
 from ntkcheck.kernels.plan import NTKPlan
@@ -11,6 +12,7 @@ __all__ = [
     "LeakyAbs",
     "NTKPlan",
     "analytic_ntk",
+    "assemble_ntk_blocks",
     "du_h_infinity",
     "empirical_ntk",
     "ntk_operator",

@@ -4,6 +4,7 @@ Every function reports the spectrum of exactly the matrix it is given (Θ or K =
 caller says which). Computed in float64.
 """
 
+from ntkcheck.spectrum.memmap import lambda_min_npy, memmap_operator
 from ntkcheck.spectrum.smallest import (
     Interval,
     SpectrumSummary,
@@ -21,5 +22,7 @@ __all__ = [
     "condition_number",
     "lambda_max",
     "lambda_min",
+    "lambda_min_npy",
+    "memmap_operator",
     "spectrum_summary",
 ]

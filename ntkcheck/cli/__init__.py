@@ -1,0 +1,108 @@
+"""Command line: ``ntkcheck list | verify | status | ntk | demo | bench``.
+
+``verify`` checks registered claims (in parallel, served from and written to the results
+store) and writes the JSON report and one figure per claim; ``status`` shows the store;
+``ntk`` prints a model's certified eNTK spectrum; ``demo`` runs the eNTK → analytic NTK check;
+``bench`` times the eNTK methods against the torch.func tutorial's two methods.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from ntkcheck.cli import claims, kernels
+from ntkcheck.cli.claims import parse_overrides
+
+__all__ = ["main", "parse_overrides"]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="ntkcheck", description="Executable checks of overparameterized-learning theory."
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    lst = sub.add_parser("list", help="the registered claims")
+    lst.add_argument("--paper", help="only this paper (terjek, balaji, shah, ...)")
+    lst.add_argument("--status", choices=("paper", "lineage", "derived"))
+
+    ver = sub.add_parser("verify", help="check claims; exit code 1 if any fails")
+    ver.add_argument("targets", nargs="*", help="claim ids or prefixes (paper, topic); all if none")
+    size = ver.add_mutually_exclusive_group()
+    size.add_argument("--quick", action="store_const", dest="size", const="quick")
+    size.add_argument("--full", action="store_const", dest="size", const="full")
+    ver.set_defaults(size="default")
+    ver.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a setting field (repeatable)",
+    )
+    ver.add_argument("--seeds", type=int, help="shorthand for --set seeds=N")
+    ver.add_argument("--out", type=Path, default=Path("results"), help="report and figures")
+    ver.add_argument("--json", type=Path, help="report path (default OUT/report.json)")
+    ver.add_argument("--plots", type=Path, help="figure folder (default OUT/figures)")
+    ver.add_argument("--no-plots", action="store_true", help="skip the figures")
+    ver.add_argument("--store", type=Path, help="results store (default OUT/ntkcheck.sqlite)")
+    ver.add_argument("--fresh", action="store_true", help="recompute stored results")
+    ver.add_argument("--scheduler", help="'inline', 'processes' or a Dask tcp://HOST:PORT")
+    ver.add_argument("--workers", type=int, help="local worker processes (default: cores)")
+
+    st = sub.add_parser("status", help="what the results store holds: done, failed, pending")
+    st.add_argument("targets", nargs="*", help="claim ids or prefixes; all if none")
+    st_size = st.add_mutually_exclusive_group()
+    st_size.add_argument("--quick", action="store_const", dest="size", const="quick")
+    st_size.add_argument("--full", action="store_const", dest="size", const="full")
+    st.set_defaults(size="default")
+    st.add_argument("--out", type=Path, default=Path("results"))
+    st.add_argument("--store", type=Path, help="results store (default OUT/ntkcheck.sqlite)")
+    st.add_argument("--csv", type=Path, help="export every stored row to this CSV file")
+    st.add_argument("--parquet", type=Path, help="export to Parquet (needs pyarrow)")
+    st.add_argument("--scheduler", help="Dask scheduler address, to show its dashboard link")
+
+    ntk = sub.add_parser("ntk", help="eNTK spectrum of a model: certified λ_min, λ_max, κ")
+    ntk.add_argument("model", help="'mlp' (built in), or module:attr naming an nn.Module or a "
+                     "zero-argument factory returning one")  # fmt: skip
+    ntk.add_argument(
+        "--data", required=True, help="inputs: a .npy file (N, ...), or sphere:N,D[,SEED]"
+    )
+    ntk.add_argument("--width", type=int, default=1024, help="built-in MLP width")
+    ntk.add_argument("--depth", type=int, default=2, help="built-in MLP hidden layers")
+    ntk.add_argument("--activation", default="relu", help="built-in MLP activation")
+    ntk.add_argument("--seed", type=int, default=0, help="built-in MLP initialization seed")
+    ntk.add_argument("--method", default="auto", help="auto, structured, jacobian, ntk_vp")
+    ntk.add_argument("--blocks", type=int, help="assemble tile by tile with this block size")
+    ntk.add_argument("--out", type=Path, default=Path("ntk.npy"), help=".npy file for --blocks")
+    ntk.add_argument("--scheduler", help="--blocks: 'inline', 'processes' or tcp://HOST:PORT")
+    ntk.add_argument("--workers", type=int, help="--blocks: local worker processes")
+
+    demo = sub.add_parser("demo", help="eNTK vs analytic NTK and certified λ_min over widths")
+    demo.add_argument("--out", type=Path, default=Path("results"), help="output folder")
+    demo.add_argument("--widths", default="256,1024,4096", help="comma-separated widths")
+    demo.add_argument("--seeds", type=int, default=5, help="initializations per width")
+    demo.add_argument("--quick", action="store_true", help="widths 64,256 and 2 seeds")
+
+    bench = sub.add_parser("bench", help="time the eNTK methods against the tutorial baselines")
+    bench.add_argument("--full", action="store_true", help="the whole grid (hours)")
+    bench.add_argument("--timeout", type=float, default=300.0, help="seconds per case")
+    bench.add_argument("--quick", action="store_true", help="one small case (smoke test)")
+
+    args = parser.parse_args(argv)
+    args.argv = list(sys.argv[1:] if argv is None else argv)
+    commands = {
+        "list": claims.list_claims,
+        "verify": claims.verify,
+        "status": claims.status,
+        "ntk": kernels.ntk,
+        "demo": kernels.demo,
+        "bench": kernels.bench,
+    }
+    try:
+        return commands[args.command](args)
+    except (KeyError, ValueError, ImportError) as err:
+        message = err.args[0] if err.args else str(err)
+        print(f"ntkcheck {args.command}: {message}", file=sys.stderr)
+        return 2

@@ -1,0 +1,5 @@
+import sys
+
+from ntkcheck.cli import main
+
+sys.exit(main())

@@ -1,0 +1,136 @@
+"""Run ``fn(shared, item)`` over items on an existing engine, yielding results as they finish.
+
+``"inline"`` (this process, in order), ``"processes"`` (``concurrent.futures.ProcessPoolExecutor``,
+one worker per core by default, each with ``torch.set_num_threads(cores // workers)`` so workers
+do not oversubscribe), or a Dask distributed scheduler address ``"tcp://host:port"``. Used by
+claim sweeps (:mod:`ntkcheck.sweep`) and block-wise kernels (:mod:`ntkcheck.kernels.blocks`).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Callable, Generator, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+
+from ntkcheck.errors import InvalidInputError
+from ntkcheck.validation import check_positive_int
+
+
+def imap_unordered(
+    fn: Callable[[Any, Any], Any],
+    items: Sequence[Any],
+    *,
+    shared: Any = None,
+    scheduler: str = "processes",
+    workers: int | None = None,
+) -> Generator[tuple[int, Any], None, None]:
+    """Yield ``(i, fn(shared, items[i]))`` as each call finishes, on the chosen ``scheduler``.
+
+    ``shared`` (e.g. a model) is sent once per worker, not once per item. ``fn`` must be
+    importable (module level) for "processes" and Dask. Closing the iterator early (an
+    exception or Ctrl-C in the caller) cancels the calls not yet started.
+    """
+    if workers is not None:
+        check_positive_int("workers", workers, "Pass local worker processes, e.g. workers=2.")
+    remote = "://" in scheduler
+    if scheduler not in ("inline", "processes") and not remote:
+        raise InvalidInputError(
+            f"`scheduler` must be 'inline', 'processes' or a Dask scheduler address such as "
+            f"'tcp://10.0.0.5:8786', got {scheduler!r}."
+        )
+    if remote and workers is not None:
+        raise InvalidInputError(
+            f"`workers` applies to local processes, got workers={workers} with the Dask "
+            f"scheduler {scheduler!r}. Size the Dask cluster with its own options instead."
+        )
+    if scheduler == "inline" or not items:
+        return _inline(fn, items, shared)
+    if remote:
+        return _dask(fn, items, shared, scheduler)
+    return _local(fn, items, shared, workers)
+
+
+_SHARED: Any = None
+
+
+def _init_worker(threads: int, shared: Any) -> None:
+    global _SHARED
+    torch.set_num_threads(threads)
+    _SHARED = shared
+
+
+def _call_shared(fn: Callable[[Any, Any], Any], item: Any) -> Any:
+    return fn(_SHARED, item)
+
+
+@dataclass(frozen=True)
+class _Boxed:
+    """Makes Dask pickle ``value`` whole: its generic nn.Module serializer rebuilds a module's
+    ``__dict__`` with plain dicts where torch needs its hook OrderedDicts."""
+
+    value: Any
+
+
+def _call_boxed(fn: Callable[[Any, Any], Any], boxed: _Boxed, item: Any) -> Any:
+    return fn(boxed.value, item)
+
+
+def _inline(
+    fn: Callable[[Any, Any], Any], items: Sequence[Any], shared: Any
+) -> Generator[tuple[int, Any], None, None]:
+    for i, item in enumerate(items):
+        yield i, fn(shared, item)
+
+
+def _local(
+    fn: Callable[[Any, Any], Any], items: Sequence[Any], shared: Any, workers: int | None
+) -> Generator[tuple[int, Any], None, None]:
+    cores = os.cpu_count() or 1
+    count = min(workers or cores, len(items))
+    # spawn, not fork: forking a process whose torch thread pools are running can deadlock.
+    pool = ProcessPoolExecutor(
+        count,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_init_worker,
+        initargs=(max(1, cores // count), shared),
+    )
+    try:
+        futures = {pool.submit(_call_shared, fn, item): i for i, item in enumerate(items)}
+        for future in as_completed(futures):
+            yield futures[future], future.result()
+    except BaseException:
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown()
+
+
+def _dask(
+    fn: Callable[[Any, Any], Any], items: Sequence[Any], shared: Any, address: str
+) -> Generator[tuple[int, Any], None, None]:
+    try:
+        from dask.distributed import Client, as_completed
+    except ImportError as err:
+        raise ImportError(
+            f"scheduler={address!r} runs on Dask, which is not installed: "
+            "pip install 'ntkcheck[dask]' (or pip install 'dask[distributed]')."
+        ) from err
+    with Client(address, set_as_default=False) as client:
+        # Sent to every worker once; a worker's death loses it only if no other holds a copy.
+        boxed = _Boxed(shared)
+        sent = boxed if shared is None else client.scatter(boxed, broadcast=True, hash=False)
+        futures = {
+            client.submit(_call_boxed, fn, sent, item, pure=False): i
+            for i, item in enumerate(items)
+        }
+        try:
+            # set_as_default=False: as_completed needs this client's loop passed explicitly.
+            for future in as_completed(futures, loop=client.loop):
+                yield futures[future], future.result()
+        except BaseException:
+            client.cancel(list(futures))
+            raise

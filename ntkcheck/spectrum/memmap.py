@@ -1,0 +1,69 @@
+"""λ_min of a kernel stored as a ``.npy`` file (e.g. assembled block by block): dense when it
+fits in memory, else Lanczos on an operator that streams row blocks of the memory map."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from scipy.sparse.linalg import LinearOperator
+
+from ntkcheck.errors import InvalidInputError
+from ntkcheck.spectrum.smallest import Interval, lambda_min
+from ntkcheck.validation import available_memory_bytes, check_positive_int
+
+# Dense λ_min holds the matrix, its symmetry check and LAPACK's eigenvectors and workspace.
+_DENSE_COPIES = 6
+
+
+def memmap_operator(path: str | Path, block_rows: int = 4096) -> LinearOperator:
+    """The symmetric (N, N) matrix in the ``.npy`` file ``path`` as a float64 LinearOperator.
+
+    Products stream ``block_rows`` rows of the memory-mapped file at a time, so memory is
+    ``block_rows · N`` entries however large N is.
+    """
+    check_positive_int("block_rows", block_rows, "Pass rows per block, e.g. block_rows=4096.")
+    K = _open_square(path)
+    n = K.shape[0]
+
+    def matmat(V: np.ndarray) -> np.ndarray:
+        V = np.asarray(V, dtype=np.float64).reshape(n, -1)
+        result = np.empty((n, V.shape[1]))
+        for s in range(0, n, block_rows):
+            result[s : s + block_rows] = np.asarray(K[s : s + block_rows], np.float64) @ V
+        return result
+
+    def matvec(v: np.ndarray) -> np.ndarray:
+        return matmat(np.reshape(v, (n, 1)))[:, 0]
+
+    return LinearOperator(
+        (n, n), matvec=matvec, rmatvec=matvec, matmat=matmat, rmatmat=matmat, dtype=np.float64
+    )
+
+
+def lambda_min_npy(
+    path: str | Path,
+    *,
+    certify: bool = False,
+    block_rows: int = 4096,
+    memory_budget: float | None = None,
+    seed: int = 0,
+) -> float | Interval:
+    """λ_min of the kernel in ``path``: dense when ~6 copies fit in ``memory_budget`` (default:
+    half the available memory), else Lanczos on :func:`memmap_operator` (see
+    :func:`ntkcheck.spectrum.lambda_min` for what ``certify`` guarantees in each case)."""
+    n = _open_square(path).shape[0]
+    budget = 0.5 * available_memory_bytes() if memory_budget is None else float(memory_budget)
+    if _DENSE_COPIES * 8.0 * n * n <= budget:
+        return lambda_min(np.load(path, mmap_mode="r"), certify=certify, seed=seed)
+    return lambda_min(memmap_operator(path, block_rows), certify=certify, seed=seed)
+
+
+def _open_square(path: str | Path) -> np.memmap:
+    K = np.load(path, mmap_mode="r")
+    if K.ndim != 2 or K.shape[0] != K.shape[1] or not np.issubdtype(K.dtype, np.floating):
+        raise InvalidInputError(
+            f"{path} holds a {K.dtype} array of shape {K.shape}; the spectrum needs a square "
+            "floating (N, N) kernel. Assemble it with mode='trace' (or a scalar-output model)."
+        )
+    return K

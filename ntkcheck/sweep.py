@@ -1,0 +1,148 @@
+"""Sweeps: check many (claim, size, setting) tasks in parallel, storing each verdict as it lands.
+
+Execution uses existing engines only: ``"inline"`` (this process, in order), ``"processes"``
+(``concurrent.futures.ProcessPoolExecutor``, one worker per core by default, each with
+``torch.set_num_threads(cores // workers)`` so workers do not oversubscribe), or a Dask
+distributed scheduler address ``"tcp://host:port"`` (``dask.distributed.Client``; Dask's nannies
+already start workers with ``OMP_NUM_THREADS=1``). Workers return plain data
+(``Verdict.to_dict()``); the caller rebuilds Verdicts and writes the store, so a killed worker or
+a Ctrl-C never leaves a partial row, and a repeated sweep is served from the store. Workers of a
+remote cluster need ntkcheck and the claims' modules installed; the store stays with the caller.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+from collections.abc import Callable, Iterable, Mapping
+from contextlib import closing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ntkcheck.check import Verdict, check
+from ntkcheck.errors import InvalidInputError
+from ntkcheck.parallel import imap_unordered
+from ntkcheck.store import ResultStore, StoreKey, store_key
+
+SCHEDULER_ENV = "DASK_SCHEDULER_ADDRESS"
+
+
+@dataclass(frozen=True)
+class Task:
+    """One check: a claim (registered id, or a Claim object importable by the workers), a size
+    ("quick", "default", "full") and setting overrides."""
+
+    claim: Any
+    size: str = "default"
+    overrides: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class TaskResult:
+    """A finished task: its store key, its verdict and whether it was served from the store."""
+
+    task: Task
+    key: StoreKey
+    verdict: Verdict
+    cached: bool
+
+
+def resolve_claim(claim: Any) -> Any:
+    """A Claim object from a registered id (via ``proofs.get_claim``) or the object itself."""
+    if isinstance(claim, str):
+        from proofs import get_claim
+
+        return get_claim(claim)
+    return claim
+
+
+def run_task(task: Task) -> dict[str, Any]:
+    """Check one task and return its verdict as plain data (what workers send back)."""
+    claim = resolve_claim(task.claim)
+    return check(claim, dict(task.overrides), size=task.size).to_dict()
+
+
+def sweep(
+    tasks: Iterable[Task],
+    store: ResultStore | str | Path,
+    *,
+    fresh: bool = False,
+    scheduler: str | None = None,
+    workers: int | None = None,
+    progress: Callable[[TaskResult], None] | None = None,
+) -> list[TaskResult]:
+    """Check every task, serving stored results and storing each new one as it finishes.
+
+    Args:
+        tasks: what to check; tasks with the same store key run once.
+        store: a :class:`ResultStore` or the path of its SQLite file.
+        fresh: recompute (and overwrite) tasks already in the store.
+        scheduler: "inline", "processes", or a Dask scheduler address "tcp://host:port".
+            Default: ``$DASK_SCHEDULER_ADDRESS`` if set, else "processes".
+        workers: local worker processes (default: ``os.cpu_count()``); "processes" only.
+        progress: called with each :class:`TaskResult` as it is ready (stored ones first).
+
+    Returns:
+        One :class:`TaskResult` per task, in the order of ``tasks``.
+
+    A task's exception (e.g. a setting that violates the claim's assumptions) or Ctrl-C
+    cancels the pending tasks and propagates; every finished result is already stored.
+    """
+    if not isinstance(store, ResultStore):
+        with ResultStore(store) as opened:
+            return sweep(
+                tasks, opened, fresh=fresh, scheduler=scheduler, workers=workers, progress=progress
+            )
+    tasks = list(tasks)
+    report = progress or (lambda result: None)
+    keys = [_key(task) for task in tasks]
+    done: dict[StoreKey, TaskResult] = {}
+    todo: dict[StoreKey, Task] = {}
+    for task, key in zip(tasks, keys):
+        if key in done or key in todo:
+            continue
+        stored = None if fresh else store.get(key)
+        if stored is None:
+            todo[key] = task
+        else:
+            done[key] = TaskResult(task, key, stored, cached=True)
+            report(done[key])
+    pending = list(todo.items())
+    calls = [task for _, task in pending]
+    chosen = scheduler or os.environ.get(SCHEDULER_ENV) or "processes"
+    if chosen == "processes":
+        _check_picklable(calls)
+    # closing(): an exception here (or Ctrl-C) must cancel the workers now, not when the
+    # traceback holding this frame is freed.
+    with closing(imap_unordered(_run, calls, scheduler=chosen, workers=workers)) as finished:
+        for index, data in finished:
+            key, task = pending[index]
+            result = TaskResult(task, key, Verdict.from_dict(data), cached=False)
+            store.put(key, result.verdict, size=task.size)
+            done[key] = result
+            report(result)
+    return [done[key] for key in keys]
+
+
+def _key(task: Task) -> StoreKey:
+    claim = resolve_claim(task.claim)
+    return store_key(claim, claim.setting(task.size, **dict(task.overrides)))
+
+
+def _run(_shared: None, task: Task) -> dict[str, Any]:
+    return run_task(task)
+
+
+def _check_picklable(tasks: list[Task]) -> None:
+    """Claim objects travel to worker processes by reference: they must be importable."""
+    for task in tasks:
+        try:
+            pickle.dumps(task)
+        except (pickle.PicklingError, AttributeError, TypeError) as err:
+            name = getattr(task.claim, "id", task.claim)
+            raise InvalidInputError(
+                f"The task for claim {name!r} cannot be sent to worker processes ({err}). Define "
+                "the claim and its measure function at module level of an importable module, "
+                "pass its registered id, or use scheduler='inline'."
+            ) from err

@@ -1,0 +1,78 @@
+"""Tiny claims for the store and sweep tests, at module level so worker processes import them,
+and the exact comparison of stored records."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import sympy as sp
+
+from proofs.claim import Claim, Requirement, Source
+
+SRC = Source("Test paper", "0000.00000", "Lemma 1")
+
+
+def _fast(setting: dict[str, Any]) -> dict[str, Any]:
+    rng = np.random.default_rng(setting["seed"])
+    curve = rng.random(5) * setting["x"]
+    # A tuple, an int array and a non-finite float exercise the store's exact round trip.
+    return {"value": float(curve.max()), "curve": curve, "counts": np.arange(3), "inf": np.inf}
+
+
+def _fail_or_error(setting: dict[str, Any]) -> dict[str, Any]:
+    if setting["x"] < 0:
+        raise RuntimeError("negative x")
+    return {"value": setting["x"], "curve": np.zeros(2), "counts": np.arange(1), "inf": 0.0}
+
+
+def _dies_once(setting: dict[str, Any]) -> dict[str, Any]:
+    """Kills its own worker process the first time it runs (the marker file remembers)."""
+    time.sleep(setting["delay"])
+    marker = Path(setting["marker"])
+    if not marker.exists():
+        marker.touch()
+        os._exit(1)
+    return {"value": 0.0, "curve": np.zeros(1), "counts": np.arange(1), "inf": 0.0}
+
+
+def _claim(slug: str, measure: Any, sizes: dict[str, Any], bound: sp.Basic) -> Claim:
+    return Claim(
+        id=f"sweeptest.toy.{slug}",
+        source=SRC,
+        status="derived",
+        statement=f"The toy {slug} value is below its bound.",
+        requirements=(Requirement("value", "<=", bound, "toy bound"),),
+        measure=measure,
+        measured=("value", "curve", "counts", "inf"),
+        sizes={s: sizes for s in ("quick", "default", "full")},
+    )
+
+
+X = sp.Symbol("x")
+FAST = _claim("fast", _fast, {"x": 1.0, "seed": 0, "widths": (2, 4)}, X)
+FAIL_OR_ERROR = _claim("fail_or_error", _fail_or_error, {"x": 1.0}, sp.Integer(2))
+DIES_ONCE = _claim("dies_once", _dies_once, {"marker": "", "delay": 0.0}, sp.Integer(1))
+
+
+def assert_same_record(got: Any, want: Any, ignore: tuple[str, ...] = ("seconds",)) -> None:
+    """Exact equality of nested records: same types (tuple is not list), same array dtypes and
+    values, NaN equal to NaN; top-level keys in ``ignore`` (run timings) are skipped."""
+    if isinstance(want, dict):
+        assert isinstance(got, dict) and set(got) == set(want), (got, want)
+        for k in want:
+            if k not in ignore:
+                assert_same_record(got[k], want[k], ())
+    elif isinstance(want, (list, tuple)):
+        assert type(got) is type(want) and len(got) == len(want), (got, want)
+        for g, w in zip(got, want):
+            assert_same_record(g, w, ())
+    elif isinstance(want, np.ndarray):
+        assert isinstance(got, np.ndarray) and got.dtype == want.dtype, (got, want)
+        np.testing.assert_array_equal(got, want)
+    else:
+        assert type(got) is type(want), (got, want)
+        assert got == want or (got != got and want != want), (got, want)

@@ -1,0 +1,155 @@
+"""The results store: exact round trips, resume, fresh, code-version invalidation, schema errors,
+concurrent writers and exports."""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import multiprocessing
+import sqlite3
+import sys
+
+import numpy as np
+import pytest
+import sympy as sp
+from _sweep_claims import FAIL_OR_ERROR, FAST, assert_same_record
+
+from ntkcheck.check import check
+from ntkcheck.store import ResultStore, StoreSchemaError, code_version, store_key
+from ntkcheck.sweep import Task, sweep
+from proofs.claim import Requirement
+
+
+def _put(store: ResultStore, claim, overrides=None):
+    verdict = check(claim, overrides)
+    key = store_key(claim, verdict.setting)
+    store.put(key, verdict, size="default")
+    return key, verdict
+
+
+def test_round_trip_is_exact(tmp_path):
+    with ResultStore(tmp_path / "s.sqlite") as store:
+        for claim, overrides in ((FAST, None), (FAIL_OR_ERROR, {"x": -1.0})):
+            key, verdict = _put(store, claim, overrides)
+            back = store.get(key)
+            assert_same_record(back.to_dict(), verdict.to_dict())
+    assert back.outcome == "error" and back.margin == -np.inf and "negative x" in back.error
+
+
+def test_sweep_resumes_from_the_store_and_fresh_recomputes(tmp_path):
+    path = tmp_path / "s.sqlite"
+    tasks = [Task(FAST, overrides={"seed": s}) for s in range(3)]
+    first = sweep(tasks[:2], path, scheduler="inline")
+    assert [r.cached for r in first] == [False, False]
+    seen = []
+    again = sweep(tasks, path, scheduler="inline", progress=seen.append)
+    assert [r.cached for r in again] == [True, True, False]
+    assert [r.cached for r in seen] == [True, True, False]  # stored ones reported first
+    for old, new in zip(first, again):
+        assert_same_record(new.verdict.to_dict(), old.verdict.to_dict(), ignore=())
+    fresh = sweep(tasks, path, scheduler="inline", fresh=True)
+    assert not any(r.cached for r in fresh)
+    with ResultStore(path) as store:
+        assert len(store.rows()) == 3
+
+
+def test_editing_a_claim_invalidates_its_rows(tmp_path):
+    path = tmp_path / "s.sqlite"
+    sweep([Task(FAST)], path, scheduler="inline")
+    looser = dataclasses.replace(
+        FAST, requirements=(Requirement("value", "<=", 2 * sp.Symbol("x"), "looser"),)
+    )
+    resized = dataclasses.replace(FAST, sizes={**FAST.sizes, "full": {**FAST.sizes["full"]}})
+    assert code_version(looser) != code_version(FAST)
+    assert code_version(resized) == code_version(FAST)  # an equal definition keeps its rows
+    (result,) = sweep([Task(looser)], path, scheduler="inline")
+    assert not result.cached and result.key.code_version.startswith("0.")
+    with ResultStore(path) as store:
+        assert len(store.rows()) == 2
+
+
+def test_status_sorts_targets_by_outcome(tmp_path):
+    with ResultStore(tmp_path / "s.sqlite") as store:
+        passed, _ = _put(store, FAST)
+        failed, _ = _put(store, FAIL_OR_ERROR, {"x": 3.0})
+        errored, _ = _put(store, FAIL_OR_ERROR, {"x": -1.0})
+        pending = store_key(FAST, FAST.setting(seed=7))
+        status = store.status([passed, failed, errored, pending])
+    assert (status.passed, status.failed, status.errors) == ([passed], [failed], [errored])
+    assert status.pending == [pending]
+    assert status.summary() == "1 passed, 1 failed, 1 errors, 1 pending"
+
+
+def test_unreadable_stores_name_the_fix(tmp_path):
+    path = tmp_path / "s.sqlite"
+    ResultStore(path).close()
+    with sqlite3.connect(path) as db:
+        db.execute("UPDATE meta SET value='99' WHERE key='schema'")
+    with pytest.raises(StoreSchemaError, match="schema '99'.*Upgrade ntkcheck"):
+        ResultStore(path)
+    with sqlite3.connect(path) as db:
+        db.execute("UPDATE meta SET value='beta' WHERE key='schema'")
+    with pytest.raises(StoreSchemaError, match="move it away"):
+        ResultStore(path)
+    foreign = tmp_path / "other.sqlite"
+    with sqlite3.connect(foreign) as db:
+        db.execute("CREATE TABLE t (x)")
+    with pytest.raises(StoreSchemaError, match="not an ntkcheck results store"):
+        ResultStore(foreign)
+    junk = tmp_path / "junk.sqlite"
+    junk.write_bytes(b"not a database at all" * 100)
+    with pytest.raises(StoreSchemaError, match="not an SQLite database"):
+        ResultStore(junk)
+
+
+def test_object_arrays_are_refused_not_pickled(tmp_path):
+    verdict = check(FAST)
+    bad = dataclasses.replace(verdict, measured={"ragged": np.array([[1], [1, 2]], dtype=object)})
+    with ResultStore(tmp_path / "s.sqlite") as store, pytest.raises(TypeError, match="object"):
+        store.put(store_key(FAST, verdict.setting), bad, size="default")
+
+
+def _write_rows(path, barrier, first: int, count: int) -> None:
+    barrier.wait()  # both processes create and write the new store at the same time
+    with ResultStore(path) as store:
+        for seed in range(first, first + count):
+            _put(store, FAST, {"seed": seed})
+
+
+def test_concurrent_writers_from_two_processes(tmp_path):
+    path = tmp_path / "s.sqlite"
+    ctx = multiprocessing.get_context("spawn")
+    barrier = ctx.Barrier(2)
+    procs = [ctx.Process(target=_write_rows, args=(path, barrier, i * 20, 20)) for i in (0, 1)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(120)
+    assert [p.exitcode for p in procs] == [0, 0]
+    with sqlite3.connect(path) as db:
+        assert db.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+    with ResultStore(path) as store:
+        rows = store.rows()
+        assert sorted(r["seed"] for r in rows) == list(range(40))
+        assert all(store.get(store_key(FAST, FAST.setting(seed=s))) for s in (0, 39))
+
+
+def test_csv_export_and_parquet_error(tmp_path, monkeypatch):
+    with ResultStore(tmp_path / "s.sqlite") as store:
+        _put(store, FAST)
+        _put(store, FAIL_OR_ERROR, {"x": 3.0})
+        with store.export_csv(tmp_path / "r.csv").open(newline="") as fh:
+            rows = list(csv.DictReader(fh))
+        assert [r["outcome"] for r in rows] == ["pass", "fail"]
+        assert rows[0]["claim_id"] == FAST.id and rows[0]["setting"].startswith("{")
+        monkeypatch.setitem(sys.modules, "pyarrow", None)
+        with pytest.raises(ImportError, match="pip install pyarrow"):
+            store.export_parquet(tmp_path / "r.parquet")
+
+
+def test_parquet_export(tmp_path):
+    pq = pytest.importorskip("pyarrow.parquet")
+    with ResultStore(tmp_path / "s.sqlite") as store:
+        _put(store, FAST)
+        table = pq.read_table(store.export_parquet(tmp_path / "r.parquet"))
+    assert table.column("claim_id").to_pylist() == [FAST.id]
