@@ -14,6 +14,7 @@ from pathlib import Path
 
 from ntkcheck.cli import claims, kernels
 from ntkcheck.cli.claims import parse_overrides
+from ntkcheck.errors import NTKCheckError
 
 __all__ = ["main", "parse_overrides"]
 
@@ -102,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
     }
     try:
         return commands[args.command](args)
-    except (KeyError, ValueError, ImportError) as err:
+    except (KeyError, ValueError, ImportError, NTKCheckError) as err:
         message = err.args[0] if err.args else str(err)
         print(f"ntkcheck {args.command}: {message}", file=sys.stderr)
         return 2
