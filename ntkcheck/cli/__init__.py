@@ -51,6 +51,9 @@ def main(argv: list[str] | None = None) -> int:
     ver.add_argument("--fresh", action="store_true", help="recompute stored results")
     ver.add_argument("--scheduler", help="'inline', 'processes' or a Dask tcp://HOST:PORT")
     ver.add_argument("--workers", type=int, help="local worker processes (default: cores)")
+    ver.add_argument(
+        "--strict", action="store_true", help="known failures also make the exit code 1"
+    )
 
     st = sub.add_parser("status", help="what the results store holds: done, failed, pending")
     st.add_argument("targets", nargs="*", help="claim ids or prefixes; all if none")
