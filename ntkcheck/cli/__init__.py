@@ -57,6 +57,24 @@ def main(argv: list[str] | None = None) -> int:
         help="exit 0 when every failing claim is a registered known failure (still reported)",
     )
 
+    pl = sub.add_parser("plot", help="the standard figure of one claim")
+    pl.add_argument("claim", help="claim id")
+    pl_size = pl.add_mutually_exclusive_group()
+    pl_size.add_argument("--quick", action="store_const", dest="size", const="quick")
+    pl_size.add_argument("--full", action="store_const", dest="size", const="full")
+    pl.set_defaults(size="default")
+    pl.add_argument(
+        "--sweep",
+        action="append",
+        default=[],
+        metavar="KEY=V1,V2,...",
+        help="sweep a list-valued setting, e.g. --sweep widths=64,256,1024",
+    )
+    pl.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
+    pl.add_argument("--out", type=Path, default=Path("results"))
+    pl.add_argument("--store", type=Path, help="results store (default OUT/ntkcheck.sqlite)")
+    pl.add_argument("--fresh", action="store_true", help="recompute a stored result")
+
     st = sub.add_parser("status", help="what the results store holds: done, failed, pending")
     st.add_argument("targets", nargs="*", help="claim ids or prefixes; all if none")
     st_size = st.add_mutually_exclusive_group()
@@ -102,6 +120,7 @@ def main(argv: list[str] | None = None) -> int:
         "list": claims.list_claims,
         "verify": claims.verify,
         "status": claims.status,
+        "plot": claims.plot_claim,
         "ntk": kernels.ntk,
         "demo": kernels.demo,
         "bench": kernels.bench,

@@ -139,3 +139,21 @@ def status(args: argparse.Namespace) -> int:
 
 def _host(address: str) -> str:
     return address.split("://", 1)[1].rsplit(":", 1)[0]
+
+
+def plot_claim(args: argparse.Namespace) -> int:
+    """Run (or load from the store) one claim and write its figure."""
+    from ntkcheck import plot
+    from ntkcheck.sweep import Task, sweep
+    from proofs import get_claim
+
+    claim = get_claim(args.claim)
+    overrides = parse_overrides(list(args.set) + list(args.sweep), dict(claim.sizes[args.size]))
+    store = args.store or args.out / "ntkcheck.sqlite"
+    (result,) = sweep([Task(claim.id, args.size, overrides)], store, fresh=args.fresh,
+                      scheduler="inline")  # fmt: skip
+    path = args.out / "figures" / claim.id
+    plot.close(plot.claim_figure(result.verdict, path))
+    print(result.verdict.summary())
+    print(f"figure: {path}.png, {path}.svg" + (" (from the store)" if result.cached else ""))
+    return 0
