@@ -23,7 +23,7 @@ def _readme_commands() -> list[str]:
 def test_readme_opens_with_two_commands_and_ci_runs_the_test_one_verbatim():
     main_cmd, test_cmd = _readme_commands()[:2]
     assert "torch==2.13.0" in main_cmd and "torch==2.13.0" in test_cmd
-    assert "ntkcheck demo" in main_cmd
+    assert "ntkcheck verify" in main_cmd
     assert "pytest" in test_cmd and "ruff check" in test_cmd and "ruff format --check" in test_cmd
     assert test_cmd in (ROOT / ".ci" / "run").read_text()
 
