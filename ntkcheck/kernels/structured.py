@@ -19,6 +19,7 @@ derivatives); Jacot et al. 2018.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import torch
@@ -131,7 +132,72 @@ def _record_uses(
     return out.reshape(x.shape[0], -1), uses, irregular
 
 
+_COVERAGE_CACHE: OrderedDict[tuple, Coverage] = OrderedDict()
+_COVERAGE_CACHE_SIZE = 64
+
+
 def dense_coverage(fm: FunctionalModel, x_probe: torch.Tensor) -> Coverage:
+    """Which parameters the structured formula computes exactly, decided once per architecture.
+
+    The probe (:func:`probe_coverage`) forms a width × width gradient per layer, which costs
+    more than the kernel itself at large width; its answer depends only on the architecture, so
+    it is cached under a structural key: the module tree's repr, each submodule's class and
+    plain attributes (flags, sizes, activation names), every parameter's name, shape,
+    trainability and tying, the differentiated subset, and the input's shape and dtype.
+    """
+    if fm.module is None:
+        return Coverage({}, tuple(fm.params))
+    key = _structure_key(fm, x_probe)
+    if key in _COVERAGE_CACHE:
+        _COVERAGE_CACHE.move_to_end(key)
+        return _COVERAGE_CACHE[key]
+    cov = probe_coverage(fm, x_probe)
+    _COVERAGE_CACHE[key] = cov
+    if len(_COVERAGE_CACHE) > _COVERAGE_CACHE_SIZE:
+        _COVERAGE_CACHE.popitem(last=False)
+    return cov
+
+
+def _structure_key(fm: FunctionalModel, x_probe: torch.Tensor) -> tuple:
+    assert fm.module is not None
+    first: dict[int, int] = {}
+    params = tuple(
+        (name, tuple(p.shape), p.requires_grad, first.setdefault(id(p), i))
+        for i, (name, p) in enumerate(fm.module.named_parameters(remove_duplicate=False))
+    )
+    config = tuple(
+        (name, type(sub).__qualname__, _plain_attributes(sub))
+        for name, sub in fm.module.named_modules()
+    )
+    return (
+        repr(fm.module),
+        config,
+        params,
+        tuple(sorted(fm.params)),
+        tuple(x_probe.shape[1:]),
+        x_probe.dtype,
+    )
+
+
+def _plain_attributes(module: nn.Module) -> tuple:
+    """A module's configuration: its plain attributes (flags, sizes, names of callables), which
+    together with the class decide how its forward uses the parameters."""
+    out = []
+    for k, v in sorted(vars(module).items()):
+        if k.startswith("_") or isinstance(v, (torch.Tensor, nn.Module)):
+            continue
+        if isinstance(v, (bool, int, float, str, type(None))):
+            out.append((k, v))
+        elif callable(v):
+            out.append((k, getattr(v, "__qualname__", type(v).__qualname__)))
+        elif isinstance(v, tuple) and all(isinstance(e, (bool, int, float, str)) for e in v):
+            out.append((k, v))
+        else:
+            out.append((k, type(v).__qualname__))
+    return tuple(out)
+
+
+def probe_coverage(fm: FunctionalModel, x_probe: torch.Tensor) -> Coverage:
     """Decide, on a probe batch, which parameters the structured formula computes exactly.
 
     A candidate parameter is kept only if the per-example gradients rebuilt from (A, G) sum to

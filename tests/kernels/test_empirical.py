@@ -266,3 +266,29 @@ def test_hidden_batch_coupling_detected():
 
     with pytest.raises(CrossExampleCouplingError, match="changes with the rest of the batch"):
         empirical_ntk((centered, w), _points(4, 3, 0))
+
+
+class _MaybeOutside(nn.Module):
+    """Same parameters and repr either way; a flag decides whether the weight is used outside
+    its layer too. The cached coverage must tell the two apart."""
+
+    def __init__(self, outside: bool) -> None:
+        super().__init__()
+        self.outside = outside
+        self.a, self.b = nn.Linear(4, 4), nn.Linear(4, 1)
+
+    def forward(self, x):
+        h = torch.tanh(self.a(x))
+        if self.outside:
+            h = h + x @ self.a.weight.T
+        return self.b(h).squeeze(-1)
+
+
+def test_coverage_cache_distinguishes_configurations():
+    x = _points(5, 4, 0)
+    for outside in (False, True, False):
+        torch.manual_seed(0)
+        model = _MaybeOutside(outside).double()
+        assert (
+            _rel_err(empirical_ntk(model, x, method="structured"), reference_ntk(model, x)) < 1e-12
+        )
