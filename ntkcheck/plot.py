@@ -131,11 +131,15 @@ def requirement_chart(verdict: Any) -> Any:
         measured = np.asarray(r.measured, dtype=float).reshape(-1)
         color = "tab:green" if r.passed else ("tab:gray" if r.report_only else "tab:red")
         if measured.size > 1:
-            bound = np.broadcast_to(np.asarray(r.bound, dtype=float), measured.shape)
-            ax.plot(measured, color=color, label=f"{r.name} (measured)")
-            ax.plot(bound, "k--", lw=1, label=f"bound ({r.relation})")
-            if np.all(measured > 0) and np.all(bound > 0):
-                ax.set_yscale("log")
+            ax.plot(measured, "o-" if measured.size < 20 else "-", color=color,
+                    label=f"{r.name} (measured)")  # fmt: skip
+            if r.relation == "in":
+                ax.axhspan(r.bound[0], r.bound[1], color="k", alpha=0.12, label="window")
+            else:
+                bound = np.broadcast_to(np.asarray(r.bound, dtype=float), measured.shape)
+                ax.plot(bound, "k--", lw=1, label=f"bound ({r.relation})")
+                if np.all(measured > 0) and np.all(bound > 0):
+                    ax.set_yscale("log")
             ax.set_xlabel("index (step / sweep point)")
             ax.legend(fontsize=7)
         else:
