@@ -118,7 +118,6 @@ def _memory_estimate(case: Case, method: str) -> float:
 
 def _run_case(case: Case, method: str) -> dict:
     """Worker body: build the model and data, time one method, report peak RSS growth."""
-    torch.set_num_threads(torch.get_num_threads())
     model = MLP(8, case.width, case.depth, case.outputs, seed=0)
     x = torch.randn(case.n, 8, dtype=torch.float64, generator=torch.Generator().manual_seed(0))
     x = x / x.norm(dim=1, keepdim=True)

@@ -20,9 +20,10 @@ import numpy as np
 import torch
 
 from ntkcheck.dynamics import Trajectory, run
-from ntkcheck.experiments.balaji_model import BalajiProblem, balaji_problem, single_threaded
+from ntkcheck.experiments.balaji_model import BalajiProblem, balaji_problem
 from ntkcheck.models.gan import GDAState, gda_step, spectral_radius
 from ntkcheck.stats import loglog_slope
+from ntkcheck.threads import torch_threads
 
 
 @dataclass(frozen=True)
@@ -43,7 +44,7 @@ def _singular_values(problem: BalajiProblem, W: torch.Tensor) -> tuple[float, fl
     return float(eig[0].clamp(min=0.0).sqrt()), float(eig[-1].sqrt())
 
 
-@single_threaded()
+@torch_threads()
 def gda_run(
     problem: BalajiProblem,
     *,

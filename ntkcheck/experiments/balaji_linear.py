@@ -22,7 +22,7 @@ import numpy as np
 import torch
 
 from ntkcheck.experiments.balaji_gda import gda_run
-from ntkcheck.experiments.balaji_model import F64, balaji_problem, single_threaded
+from ntkcheck.experiments.balaji_model import F64, balaji_problem
 from ntkcheck.models.gan import (
     GDAState,
     LinearGenerator,
@@ -31,6 +31,7 @@ from ntkcheck.models.gan import (
     linearized_gda_roots,
     spectral_radius,
 )
+from ntkcheck.threads import torch_threads
 
 
 def linear_generator(m: int, p: int, seed: int) -> LinearGenerator:
@@ -109,7 +110,7 @@ def linear_problem(m: int, p: int, seed: int) -> tuple[LinearGenerator, np.ndarr
     return generator, np.concatenate([r0.numpy(), np.zeros(m)])
 
 
-@single_threaded()
+@torch_threads()
 def rate_formula_grid(
     etas: list[float],
     mu_betas: list[float],
@@ -183,7 +184,7 @@ def mode_roots(generator: LinearGenerator, eta: float, mu: float) -> dict[str, n
     return {"kappa": kappa, "empirical": emp, "formula": formula, "transition": M}
 
 
-@single_threaded()
+@torch_threads()
 def step_size_regimes(
     etas: list[float],
     mu_betas: list[float],

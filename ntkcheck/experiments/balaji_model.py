@@ -15,8 +15,6 @@ Networks", arXiv 2104.05605.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -28,25 +26,10 @@ from ntkcheck.models.gan import (
     gda_step,
     unit_latent_codes,
 )
+from ntkcheck.threads import torch_threads
 
 F64 = torch.float64
 ACTIVATIONS = ("tanh", "softplus", "relu")
-
-
-@contextmanager
-def single_threaded() -> Iterator[None]:
-    """torch on one intra-op thread inside the block, restored after (process-wide setting).
-
-    The tensors here are tiny (m = 10): on a loaded 2-core machine a second thread only adds
-    contention (measured: a 2000-step GDA run with spectra takes 0.45 s on one thread, 17 s on
-    two), as for :func:`ntkcheck.models.gan.train_gan`.
-    """
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(previous)
 
 
 @dataclass(frozen=True)
@@ -70,7 +53,7 @@ def balaji_problem(
     return BalajiProblem(g, MeanMatchingGame(g.mean_map(z), x_bar), z, g.W.detach().clone())
 
 
-@single_threaded()
+@torch_threads()
 def mean_matching_errors(problem: BalajiProblem) -> dict[str, float]:
     """max_d h and argmax_d h by one autograd Newton step from d = 0 vs ½‖Ĝ − x̄‖² and Ĝ − x̄.
 
@@ -115,7 +98,7 @@ def gradient_descent_optimum(
     return W, max_steps
 
 
-@single_threaded()
+@torch_threads()
 def saddle_point_residuals(
     problem: BalajiProblem, *, gda_steps: int = 1000, eta: float = 0.5, mu_scale: float = 0.1
 ) -> dict[str, float]:
@@ -141,7 +124,7 @@ def saddle_point_residuals(
     }
 
 
-@single_threaded()
+@torch_threads()
 def jacobian_errors(problem: BalajiProblem, *, h: float = 1e-6) -> dict[str, float]:
     """Closed-form J vs ``torch.func.jacrev`` and vs central differences; K symmetric PSD.
 

@@ -13,12 +13,13 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from ntkcheck.experiments.balaji_model import balaji_problem, single_threaded
+from ntkcheck.experiments.balaji_model import balaji_problem
+from ntkcheck.threads import torch_threads
 
 TANH_E_DPHI2 = 0.464403  # E[tanh'(g)²], g ~ N(0, 1) (claims.md; Gauss–Hermite to 6 digits)
 
 
-@single_threaded()
+@torch_threads()
 def init_singular_values(
     widths: list[int], seeds: list[int], *, m: int = 10, d: int = 5, n: int = 1
 ) -> dict[str, np.ndarray]:

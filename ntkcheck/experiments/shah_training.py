@@ -16,8 +16,7 @@ reference code github.com/kulinshah98/overparam-NFs).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import torch
@@ -26,6 +25,7 @@ from ntkcheck.data import BallScaling, ZScore, checkerboard, mog1d, mog5d, train
 from ntkcheck.dynamics import Trajectory, train
 from ntkcheck.models.flows import CNF, UNF, AutoregressiveUNF, Flow, MaskedCNF
 from ntkcheck.stats import SlopeFit, loglog_slope
+from ntkcheck.threads import torch_threads
 
 DATASETS = {"mog1d": mog1d, "checkerboard": checkerboard, "mog5d": mog5d}
 
@@ -50,7 +50,7 @@ def train_flow(
     """Train ``flow`` in place on x (N, d) by GD (``batch_size=None``) or SGD on the mean NLL.
 
     Constrained flows (those with ``project_``) are projected after every step. The loss at the
-    recorded steps is the NLL on all of x. Runs on one thread (see :func:`single_threaded`).
+    recorded steps is the NLL on all of x. Runs on one thread (see :func:`torch_threads`).
     ``after_step(t, params)`` replaces the projection hook (it must then project itself).
     """
     project = getattr(flow, "project_", None)
@@ -59,7 +59,7 @@ def train_flow(
         def after_step(t: int, params: dict[str, torch.Tensor]) -> None:
             project()
 
-    with single_threaded():
+    with torch_threads():
         return train(
             flow,
             x,
@@ -74,23 +74,6 @@ def train_flow(
             observe=observe,
             config=config,
         )
-
-
-@contextmanager
-def single_threaded() -> Iterator[None]:
-    """torch on one intra-op thread inside the block, restored after (process-wide setting).
-
-    These runs are overhead-bound (SGD on 32 points, the UNF's quadrature makes 50 small calls
-    per step, CNF batches of ≤ 1.6M entries): on a loaded 2-core machine a second thread only
-    adds contention, e.g. 100 UNF SGD steps took 2.6 s on one thread and 16.7 s on two, 100
-    masked-CNF GD steps (n = 250) 2.2 s and 15.6 s.
-    """
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(previous)
 
 
 def cnf_data(n: int, seed: int, data: str = "mog1d") -> torch.Tensor:

@@ -19,7 +19,7 @@ from ntkcheck.experiments.balaji_model import (
     balaji_problem,
     jacobian_errors,
     mean_matching_errors,
-    single_threaded,
+    torch_threads,
 )
 from ntkcheck.experiments.balaji_spectrum import init_singular_values, init_spectrum_study
 from ntkcheck.experiments.balaji_study import median_trend, spearman_with_width, width_study
@@ -37,9 +37,9 @@ def test_problem_is_deterministic_and_seeds_share_no_draws():
     assert not torch.allclose(a.z[0], first_row)
 
 
-def test_single_threaded_restores_the_thread_count():
+def test_torch_threads_restores_the_thread_count():
     before = torch.get_num_threads()
-    with single_threaded():
+    with torch_threads():
         assert torch.get_num_threads() == 1
     assert torch.get_num_threads() == before
 

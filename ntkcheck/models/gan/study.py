@@ -37,6 +37,7 @@ from ntkcheck.models.gan.metrics import (
     ring_quality,
 )
 from ntkcheck.models.gan.networks import dcgan, mlp_gan
+from ntkcheck.threads import torch_threads
 
 
 @dataclass
@@ -88,12 +89,8 @@ def train_gan(
     processes, not Python threads.
     """
     config = GANConfig.for_dataset(dataset, k, **options)
-    previous_threads = torch.get_num_threads()
-    torch.set_num_threads(config.num_threads)
-    try:
+    with torch_threads(config.num_threads):
         return _train(config)
-    finally:
-        torch.set_num_threads(previous_threads)
 
 
 def _train(config: GANConfig) -> GANHistory:
