@@ -31,10 +31,7 @@ def main(argv: list[str] | None = None) -> int:
 
     ver = sub.add_parser("verify", help="check claims; exit code 1 if any fails")
     ver.add_argument("targets", nargs="*", help="claim ids or prefixes (paper, topic); all if none")
-    size = ver.add_mutually_exclusive_group()
-    size.add_argument("--quick", action="store_const", dest="size", const="quick")
-    size.add_argument("--full", action="store_const", dest="size", const="full")
-    ver.set_defaults(size="default")
+    _add_size(ver)
     ver.add_argument(
         "--set",
         action="append",
@@ -59,10 +56,7 @@ def main(argv: list[str] | None = None) -> int:
 
     pl = sub.add_parser("plot", help="the standard figure of one claim")
     pl.add_argument("claim", help="claim id")
-    pl_size = pl.add_mutually_exclusive_group()
-    pl_size.add_argument("--quick", action="store_const", dest="size", const="quick")
-    pl_size.add_argument("--full", action="store_const", dest="size", const="full")
-    pl.set_defaults(size="default")
+    _add_size(pl)
     pl.add_argument(
         "--sweep",
         action="append",
@@ -77,10 +71,7 @@ def main(argv: list[str] | None = None) -> int:
 
     st = sub.add_parser("status", help="what the results store holds: done, failed, pending")
     st.add_argument("targets", nargs="*", help="claim ids or prefixes; all if none")
-    st_size = st.add_mutually_exclusive_group()
-    st_size.add_argument("--quick", action="store_const", dest="size", const="quick")
-    st_size.add_argument("--full", action="store_const", dest="size", const="full")
-    st.set_defaults(size="default")
+    _add_size(st)
     st.add_argument("--out", type=Path, default=Path("results"))
     st.add_argument("--store", type=Path, help="results store (default OUT/ntkcheck.sqlite)")
     st.add_argument("--csv", type=Path, help="export every stored row to this CSV file")
@@ -131,3 +122,11 @@ def main(argv: list[str] | None = None) -> int:
         message = err.args[0] if err.args else str(err)
         print(f"ntkcheck {args.command}: {message}", file=sys.stderr)
         return 2
+
+
+def _add_size(parser: argparse.ArgumentParser) -> None:
+    """--quick (seconds, the test suite's size) or --full (minutes, for plots); default between."""
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument("--quick", action="store_const", dest="size", const="quick")
+    group.add_argument("--full", action="store_const", dest="size", const="full")
+    parser.set_defaults(size="default")
