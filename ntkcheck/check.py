@@ -204,7 +204,8 @@ def _evaluate(req: Any, values: Mapping[str, Any]) -> RequirementResult:
     else:
         b = _numeric(req.bound, values)
         bound = b
-        scale = np.maximum(np.abs(b), 1e-300)
+        # Relative slack; against a zero bound ("x > 0") relative to the measurement instead.
+        scale = np.where(np.abs(b) > 0, np.abs(b), np.maximum(np.abs(measured), 1e-300))
         if req.relation in ("<=", "<"):
             slack = (b - measured) / scale
         elif req.relation in (">=", ">"):

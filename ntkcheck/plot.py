@@ -128,7 +128,7 @@ def requirement_chart(verdict: Any) -> Any:
     fig, axes = plt.subplots(max(len(reqs), 1), 1, figsize=(6.4, 1.9 * max(len(reqs), 1) + 0.6),
                              squeeze=False)  # fmt: skip
     for ax, r in zip(axes[:, 0], reqs):
-        measured = np.asarray(r.measured, dtype=float).reshape(-1)
+        measured = np.asarray(r.measured, dtype=float).reshape(-1)  # arrays: flattened
         color = "tab:green" if r.passed else ("tab:gray" if r.report_only else "tab:red")
         if measured.size > 1:
             ax.plot(measured, "o-" if measured.size < 20 else "-", color=color,
@@ -136,8 +136,18 @@ def requirement_chart(verdict: Any) -> Any:
             if r.relation == "in":
                 ax.axhspan(r.bound[0], r.bound[1], color="k", alpha=0.12, label="window")
             else:
-                bound = np.broadcast_to(np.asarray(r.bound, dtype=float), measured.shape)
-                ax.plot(bound, "k--", lw=1, label=f"bound ({r.relation})")
+                # Bounds are scalars, per-element arrays, or (for broadcast relations) arrays of
+                # another flat length: draw a scalar as a line, anything else as its own curve.
+                bound = np.asarray(r.bound, dtype=float)
+                shape = np.shape(r.measured)
+                try:
+                    bound = np.broadcast_to(bound, shape).reshape(-1)
+                except ValueError:
+                    bound = bound.reshape(-1)
+                if bound.size == 1:
+                    ax.axhline(bound[0], color="k", ls="--", lw=1, label=f"bound ({r.relation})")
+                else:
+                    ax.plot(bound, "k--", lw=1, label=f"bound ({r.relation})")
                 if np.all(measured > 0) and np.all(bound > 0):
                     ax.set_yscale("log")
             ax.set_xlabel("index (step / sweep point)")

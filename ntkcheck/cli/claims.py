@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import shlex
+import sys
 from pathlib import Path
 
 from tqdm import tqdm
@@ -85,7 +86,11 @@ def verify(args: argparse.Namespace) -> int:
 
         folder = args.plots or args.out / "figures"
         for v in verdicts:
-            plot.close(plot.claim_figure(v, folder / v.claim_id))
+            try:
+                plot.close(plot.claim_figure(v, folder / v.claim_id))
+            except Exception as err:  # noqa: BLE001 - one bad figure must not lose the report
+                print(f"figure for {v.claim_id} failed: {type(err).__name__}: {err}",
+                      file=sys.stderr)  # fmt: skip
         print(f"figures: {folder}")
     failed = [v.claim_id for v in verdicts if not v.passed]
     known = {c.id for c in claims if c.known_failure}
