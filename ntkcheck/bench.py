@@ -90,14 +90,18 @@ def tutorial_ntk_vector_products(model: torch.nn.Module, x1, x2) -> torch.Tensor
 
 
 def gram_floor(model: torch.nn.Module, x: torch.Tensor) -> Callable[[], None]:
-    """The two Gram products per dense layer on precomputed features (the practical floor)."""
+    """The two Gram products per dense layer on precomputed features (the practical floor).
+
+    Sized like the full kernel the benchmark computes: G is (N·O, out), so with O outputs the
+    signal product has O² entries per pair of examples, as ``mode="full"`` needs.
+    """
     fm = functionalize(model)
     cov = plan_ntk(model, x[:8]).coverage
     feats = structured_features(fm, cov, x)
 
     def run() -> None:
         for use in feats.uses:
-            g = use.g.reshape(use.g.shape[0], -1)
+            g = use.g.reshape(-1, use.g.shape[-1])
             _ = g @ g.T
             for _, _, a in use.terms:
                 if a is not None:
