@@ -23,7 +23,6 @@ from ntkcheck.kernels.generic import (
 )
 from ntkcheck.kernels.modes import check_mode, finalize, kernel_shape
 from ntkcheck.kernels.structured import (
-    Coverage,
     dense_coverage,
     structured_features,
     structured_pair,
@@ -137,21 +136,6 @@ def _prepare(model, x1, x2, mode, trace, memory_budget, params) -> _Problem:
     return _Problem(fm, x1, x1 if symmetric else x2, symmetric, out.shape[1], mode, trace, budget)
 
 
-def _coverage_and_sizes(prob: _Problem) -> tuple[Coverage, dict[str, tuple[int, int, int]]]:
-    cov = dense_coverage(prob.fm, prob.x1[:_PROBE_ROWS])
-    sizes: dict[str, tuple[int, int, int]] = {}
-    if cov.layers:
-        feats = structured_features(prob.fm, cov, prob.x1[:1])
-        modules = dict(prob.fm.module.named_modules())
-        for name in cov.layers:
-            mod = modules[name]
-            sizes[name] = (mod.in_features, mod.out_features, 0)
-        for use in feats.uses:
-            i, o, u = sizes[use.module]
-            sizes[use.module] = (i, o, u + 1)
-    return cov, sizes
-
-
 def _plan(prob: _Problem, method: str, block_size: int | None) -> planning.NTKPlan:
     if method not in ("auto", *planning.METHODS):
         raise InvalidInputError(
@@ -172,7 +156,8 @@ def _plan(prob: _Problem, method: str, block_size: int | None) -> planning.NTKPl
         "Use mode='trace' (sum over outputs), fewer points, or the matrix-free operator "
         "ntkcheck.ntk_operator(model, x) with ntkcheck.lambda_min for the spectrum.",
     )
-    cov, sizes = _coverage_and_sizes(prob)
+    cov = dense_coverage(prob.fm, prob.x1[:_PROBE_ROWS])
+    sizes = cov.sizes
     b1 = min(block_size or n1, n1)
     b2 = min(block_size or n2, n2)
     symmetric_tile = prob.symmetric and block_size is None

@@ -20,7 +20,7 @@ derivatives); Jacot et al. 2018.
 from __future__ import annotations
 
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import torch
 from torch import nn
@@ -49,6 +49,7 @@ class Coverage:
 
     layers: dict[str, tuple[DenseParam, ...]]  # module name -> its covered parameters
     fallback: tuple[str, ...]  # trainable parameters left to the generic path
+    sizes: dict[str, tuple[int, int, int]] = field(default_factory=dict)  # (in, out, calls)
 
     @property
     def covered(self) -> tuple[str, ...]:
@@ -241,7 +242,11 @@ def probe_coverage(fm: FunctionalModel, x_probe: torch.Tensor) -> Coverage:
     kept = {m: tuple(p for p in ps if p.name not in bad_params) for m, ps in kept.items()}
     kept = {m: ps for m, ps in kept.items() if ps}
     covered = {p.name for ps in kept.values() for p in ps}
-    return Coverage(kept, tuple(k for k in fm.params if k not in covered))
+    sizes = {m: (0, 0, 0) for m in kept}
+    for mod_name, a, delta in uses:
+        if mod_name in sizes:
+            sizes[mod_name] = (a.shape[1], delta.shape[1], sizes[mod_name][2] + 1)
+    return Coverage(kept, tuple(k for k in fm.params if k not in covered), sizes)
 
 
 def structured_features(fm: FunctionalModel, cov: Coverage, x: torch.Tensor) -> StructuredFeatures:
