@@ -6,6 +6,7 @@ This module only re-exports the public API.
 
 from ntkcheck import data, models
 from ntkcheck.check import RequirementResult, Verdict, check
+from ntkcheck.device import on_device, resolve_device
 from ntkcheck.dynamics import (
     KernelDrift,
     LazyDistance,
@@ -21,6 +22,7 @@ from ntkcheck.dynamics import (
 )
 from ntkcheck.errors import (
     CrossExampleCouplingError,
+    DeviceError,
     DivergenceWarning,
     InvalidInputError,
     KernelMemoryError,
@@ -59,6 +61,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "CrossExampleCouplingError",
+    "DeviceError",
     "DivergenceWarning",
     "Interval",
     "InvalidInputError",
@@ -92,6 +95,7 @@ __all__ = [
     "lambda_max",
     "lambda_min",
     "lambda_min_npy",
+    "on_device",
     "lazy_distance",
     "linearize",
     "linearized_mse_residuals",
@@ -102,6 +106,7 @@ __all__ = [
     "ntk_operator",
     "plan_ntk",
     "reference_ntk",
+    "resolve_device",
     "run",
     "spectrum_summary",
     "success_rate",

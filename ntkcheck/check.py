@@ -18,6 +18,7 @@ from typing import Any, Literal
 import numpy as np
 import sympy as sp
 
+from ntkcheck.device import on_device, resolve_device
 from ntkcheck.provenance import versions
 
 Outcome = Literal["pass", "fail", "error"]
@@ -125,15 +126,23 @@ class Verdict:
 
 
 def check(
-    claim: Any, setting: Mapping[str, Any] | None = None, *, size: str = "default"
+    claim: Any,
+    setting: Mapping[str, Any] | None = None,
+    *,
+    size: str = "default",
+    device: str = "cpu",
 ) -> Verdict:
     """Measure ``claim`` on ``setting`` (default: its ``size`` setting) and judge every requirement.
 
+    ``device``: where the measurement's models and data live ("cpu", "cuda", "cuda:N"; seeded
+    draws are identical on every device, float64 throughout); recorded in ``extras``.
     An exception inside the measurement gives outcome "error" with the traceback, never a pass.
-    An unmet assumption of the claim raises ``ValueError`` naming it (the setting is invalid).
+    An unmet assumption of the claim raises ``ValueError`` naming it (the setting is invalid);
+    an unavailable device raises :class:`~ntkcheck.errors.DeviceError`.
     """
     full = dict(claim.sizes[size]) if setting is None else claim.setting(size, **dict(setting))
     _check_assumptions(claim, full)
+    target = resolve_device(device)
     base = dict(
         claim_id=claim.id,
         status=claim.status,
@@ -141,12 +150,16 @@ def check(
         source=claim.source.cite(),
         setting=full,
         versions=versions(),
-        command=reproduce_command(claim.id, size, full, claim.sizes[size]),
-        extras={"figure": claim.figure},
+        command=reproduce_command(claim.id, size, full, claim.sizes[size], str(target)),
+        extras={
+            "figure": None if claim.figure is None else claim.figure.to_dict(),
+            "device": str(target),
+        },
     )
     start = time.perf_counter()
     try:
-        measured = dict(claim.measure(full))
+        with on_device(target):
+            measured = dict(claim.measure(full))
     except Exception as err:  # noqa: BLE001 - reported in the verdict, never swallowed silently
         return Verdict(
             **base,
@@ -171,10 +184,15 @@ def check(
 
 
 def reproduce_command(
-    claim_id: str, size: str, setting: Mapping[str, Any], base: Mapping[str, Any]
+    claim_id: str,
+    size: str,
+    setting: Mapping[str, Any],
+    base: Mapping[str, Any],
+    device: str = "cpu",
 ) -> str:
     """The ``ntkcheck verify`` command that re-runs exactly this setting."""
     flag = {"quick": " --quick", "full": " --full"}.get(size, "")
+    flag += "" if device == "cpu" else f" --device {device}"
     sets = "".join(
         f" --set {shlex.quote(f'{k}={_cli_value(v)}')}"
         for k, v in setting.items()

@@ -36,3 +36,7 @@ class PrecisionWarning(UserWarning):
 
 class DivergenceWarning(UserWarning):
     """Training stopped: the loss became non-finite or exploded; the trajectory so far is kept."""
+
+
+class DeviceError(NTKCheckError, RuntimeError):
+    """The requested device is unknown or not available on this machine."""

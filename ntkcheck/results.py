@@ -40,11 +40,12 @@ def decode(text: str, blob: bytes) -> Any:
 
 
 def write_record(record: Mapping[str, Any], path: str | Path) -> Path:
-    """Write ``record`` to ``path`` (.json) and its arrays to ``path`` with suffix .npz."""
+    """Write ``record`` to ``path`` (.json) and its arrays next to it (.json → .npz; any other
+    name gets .npz appended, since claim ids contain dots)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     text, blob = encode(dict(record))
-    npz = path.with_suffix(".npz")
+    npz = path.with_suffix(".npz") if path.suffix == ".json" else path.with_name(path.name + ".npz")
     npz.write_bytes(blob)
     body = {"format": FORMAT, "arrays": npz.name, "record": json.loads(text)}
     path.write_text(json.dumps(body, indent=1, allow_nan=False))
@@ -66,7 +67,7 @@ def read_record(path: str | Path) -> dict[str, Any]:
 
 def _encode(x: Any, arrays: dict[str, np.ndarray], where: str) -> Any:
     if isinstance(x, torch.Tensor):
-        x = x.detach().cpu().numpy()
+        x = x.detach().cpu().numpy(force=True)
     if isinstance(x, np.ndarray):
         if x.dtype.hasobject:
             raise TypeError(

@@ -102,12 +102,14 @@ def code_version(claim: Any) -> str:
     return f"{metadata.version('ntkcheck')}+{digest}"
 
 
-def store_key(claim: Any, setting: Mapping[str, Any]) -> StoreKey:
-    """The key of ``claim`` checked on the full ``setting`` (as ``claim.setting(size, ...)``)."""
+def store_key(claim: Any, setting: Mapping[str, Any], device: str = "cpu") -> StoreKey:
+    """The key of ``claim`` checked on the full ``setting`` (as ``claim.setting(size, ...)``)
+    on ``device`` (results on another device differ by rounding, so they are kept apart)."""
     seed = setting.get("seed")
+    hashed = dict(setting) if device == "cpu" else {**setting, "__device__": device}
     return StoreKey(
         claim.id,
-        setting_hash(setting),
+        setting_hash(hashed),
         None if seed is None else int(seed),
         code_version(claim),
     )

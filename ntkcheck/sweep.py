@@ -31,11 +31,12 @@ SCHEDULER_ENV = "DASK_SCHEDULER_ADDRESS"
 @dataclass(frozen=True)
 class Task:
     """One check: a claim (registered id, or a Claim object importable by the workers), a size
-    ("quick", "default", "full") and setting overrides."""
+    ("quick", "default", "full"), setting overrides and the device it runs on."""
 
     claim: Any
     size: str = "default"
     overrides: Mapping[str, Any] = field(default_factory=dict)
+    device: str = "cpu"
 
 
 @dataclass(frozen=True)
@@ -60,7 +61,7 @@ def resolve_claim(claim: Any) -> Any:
 def run_task(task: Task) -> dict[str, Any]:
     """Check one task and return its verdict as plain data (what workers send back)."""
     claim = resolve_claim(task.claim)
-    return check(claim, dict(task.overrides), size=task.size).to_dict()
+    return check(claim, dict(task.overrides), size=task.size, device=task.device).to_dict()
 
 
 def sweep(
@@ -127,7 +128,7 @@ def sweep(
 
 def _key(task: Task) -> StoreKey:
     claim = resolve_claim(task.claim)
-    return store_key(claim, claim.setting(task.size, **dict(task.overrides)))
+    return store_key(claim, claim.setting(task.size, **dict(task.overrides)), task.device)
 
 
 def _run(_shared: None, task: Task) -> dict[str, Any]:

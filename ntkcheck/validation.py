@@ -76,7 +76,7 @@ def as_float64_matrix(name: str, K: torch.Tensor | np.ndarray) -> np.ndarray:
     if isinstance(K, torch.Tensor):
         if K.dtype in (torch.float32, torch.float16, torch.bfloat16):
             _warn_low_precision(name, str(K.dtype))
-        arr = K.detach().cpu().to(torch.float64).numpy()
+        arr = K.detach().cpu().to(torch.float64).numpy(force=True)
     else:
         arr = np.asarray(K)
         if arr.dtype in (np.float32, np.float16):

@@ -18,6 +18,7 @@ from ntkcheck.experiments.balaji_gda import (
     lazy_study,
     underparameterized_study,
 )
+from ntkcheck.plot import Figure
 from proofs.balaji_common import (
     GDA_BASE,
     GDA_LINEAGE,
@@ -61,7 +62,7 @@ CONVERGES = Claim(
     assumptions=(sp.Ge(eta, 4 * mu_scale),),
     constants={"c": 0.25},
     settings=seed_strategy,
-    figure="gan_residual",
+    figure=Figure("gan_residual", y=("residuals",), bound="final_residual"),
     notes=(
         "c = 0.25 is the named constant of claims.md (prototype c 0.39–1.3). Default (seeds "
         "0–9): ‖r_T‖ ≤ 4.7e-15, rates 0.957–0.982, achieved c = (1 − rate)/(μα²) 0.57–1.08."
@@ -97,7 +98,7 @@ UNDERPARAMETERIZED = Claim(
     },
     assumptions=(sp.Le(2 * k, m),),
     settings=seed_strategy,
-    figure="gan_residual",
+    figure=Figure("gan_residual", y=("residuals",), limit="floor"),
     notes=(
         "Default (k = 5, seeds 0–4): min_t ‖r_t‖/‖P⊥x̄‖ = 1.000–1.160; the plateau sits at "
         "1.00–1.16× the floor (tanh's bounded range can keep the range(V) part from being "
@@ -129,7 +130,7 @@ ENVELOPE = Claim(
     assumptions=(sp.Ge(eta, 4 * mu_scale),),
     constants={"C": 10.0},
     settings=seed_strategy,
-    figure="gan_residual",
+    figure=Figure("gan_residual", y=("residuals",), rate="rho_star", bound="C_max"),
     notes="Default (seeds 0–4): C_max 1.018–1.035 (claims.md: ≤ 1.24), ρ* 0.969–0.982.",
 )
 
@@ -182,7 +183,15 @@ LAZY = Claim(
         },
     },
     settings=seed_strategy,
-    figure="loglog_slope",
+    figure=Figure(
+        "loglog_slope",
+        y=("relative_change",),
+        x="widths",
+        bound="slope",
+        labels=("GDA to convergence",),
+        xlabel="hidden width k",
+        ylabel="‖W_T − W_0‖_F / ‖W_0‖_F",
+    ),
     notes=(
         "The slope is fitted on arithmetic seed means (ntkcheck.stats.loglog_slope, with its "
         "bootstrap CI); claims.md's geometric-mean slope is reported as slope_geometric. "

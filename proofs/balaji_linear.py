@@ -72,7 +72,6 @@ RATE_FORMULA = Claim(
         },
     },
     settings=seed_strategy,
-    figure="table",
     notes=(
         "A: (10, 40) with N(0, 1/40) entries, μ = μβ²/λ_max(AAᵀ), (r_0, d_0) = (Aθ_0 − x̄, 0). "
         "The map is read off gda_step (x̄ = 0, θ = A⁺r) and iterated in numpy. Window: "
@@ -185,7 +184,6 @@ STEP_SIZES = Claim(
         },
     },
     settings=seed_strategy,
-    figure="table",
     notes=(
         "Mode roots are the eigenvalues of the 2×2 blocks of gda_step's map (linear generator, "
         "A: (10, 40)); modes with |η − 4μκ| ≤ 1e-9η are double roots and are left out of the "

@@ -15,6 +15,7 @@ from ntkcheck.experiments.balaji_model import (
     saddle_point_study,
 )
 from ntkcheck.experiments.balaji_spectrum import TANH_E_DPHI2, init_spectrum_study
+from ntkcheck.plot import Figure
 from proofs.balaji_common import GDA_BASE, seed_strategy, seeds, source
 from proofs.claim import Claim, Requirement
 
@@ -59,7 +60,6 @@ MEAN_MATCHING = Claim(
         "full": {**_MM, "seeds": 100},
     },
     settings=seed_strategy,
-    figure="table",
     notes=(
         "Every seed runs tanh, softplus and ReLU. Default: all errors ≤ 3.7e-16 (rounding); "
         "claims.md asks 1e-10."
@@ -105,7 +105,6 @@ SADDLE_POINT = Claim(
         "full": {**_SADDLE, "seeds": 20},
     },
     settings=seed_strategy,
-    figure="table",
     notes=(
         "W* from GD with step 1/β_0² until ‖r‖ stalls for 50 steps (≈ 250–310 steps). Default: "
         "gradients ≤ 3.0e-16, drift ≤ 1.6e-15, against 1e-12·(1 + ‖x̄‖) ≥ 3.4e-12."
@@ -166,7 +165,6 @@ JACOBIAN = Claim(
         "full": {**_JAC, "seeds": 50},
     },
     settings=seed_strategy,
-    figure="table",
     notes=(
         "Widths 5 (< m: K is singular, so PSD is tested at its rounding edge) and 80. ReLU "
         "columns with a pre-activation within 10h of 0 are left out of the difference test "
@@ -246,7 +244,15 @@ SIGMA_MIN_INIT = Claim(
     },
     constants={"E_dphi2": TANH_E_DPHI2},
     settings=seed_strategy,
-    figure="sigma_min_vs_k",
+    figure=Figure(
+        "sigma_min_vs_k",
+        y=("alpha", "beta"),
+        x="widths",
+        limit="m",
+        labels=("α = σ_min(J(W_0))", "β = σ_max(J(W_0))"),
+        xlabel="hidden width k",
+        ylabel="singular values of the generator Jacobian J",
+    ),
     notes=(
         "Seeds: 100, not claims.md's 20. At k = 80 the ratio α²/(E[φ'²](1 − √(m/k))²) is broad "
         "per draw (5–95%: 0.66–1.25; median over 1500 draws 0.928), so a 20-seed median leaves "

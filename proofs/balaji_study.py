@@ -149,7 +149,6 @@ QUALITY = Claim(
     # No seed strategy: the contract test expects this known failure, and hypothesis would
     # shrink a failing seed toward 0 by re-running the ~10 s quick study dozens of times.
     settings=None,
-    figure="table",
     notes=(
         "Configuration as claims.md: G and D with two hidden layers of width 16k, "
         "non-saturating loss, Adam (betas 0.5, 0.999), ring 3000 steps at lr 1e-3, digits 2000 "

@@ -15,6 +15,8 @@ from typing import Any, Literal
 
 import sympy as sp
 
+from ntkcheck.plot.spec import Figure
+
 Status = Literal["paper", "lineage", "derived"]
 Relation = Literal["<=", ">=", "<", ">", "==", "in"]
 SIZES = ("quick", "default", "full")
@@ -78,7 +80,8 @@ class Claim:
         assumptions: sympy relations over the setting that must hold for the claim to apply.
         constants: named constants of lineage bounds (never hidden in an expression).
         settings: hypothesis strategy factory of valid settings around the quick size.
-        figure: which standard figure the result feeds (see ntkcheck.plot).
+        figure: the standard figure the result feeds: an ``ntkcheck.plot.Figure`` naming which
+            measured arrays play which role; None: the requirement chart.
         notes: calibration notes and reasons for any window changed from claims.md.
         known_failure: non-empty when the claim fails on its default setting: the finding, with
             its numbers. The claim stays registered and is reported as failing; the contract
@@ -96,7 +99,7 @@ class Claim:
     assumptions: tuple[sp.Basic, ...] = ()
     constants: Mapping[str, float] = field(default_factory=dict)
     settings: Callable[[], Any] | None = None
-    figure: str = "none"
+    figure: Figure | None = None
     notes: str = ""
     known_failure: str = ""
 

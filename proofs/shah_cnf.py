@@ -14,6 +14,7 @@ import numpy as np
 import sympy as sp
 
 from ntkcheck.experiments.shah_training import cnf_width_sweep
+from ntkcheck.plot import Figure
 from proofs.claim import Claim, Requirement
 from proofs.shah_common import CODE, seed_strategy, seeds, source
 
@@ -96,7 +97,7 @@ OVERPARAM_HURTS = Claim(
             "widths": WIDTHS,
             "m_large": 400,
             "sgd_steps": 400,
-            "curve_points": 0,
+            "curve_points": 8,
         },
         "full": {
             **CNF_BASE,
@@ -108,7 +109,13 @@ OVERPARAM_HURTS = Claim(
         },
     },
     settings=seed_strategy,
-    figure="flow_nll",
+    figure=Figure(
+        "flow_nll",
+        y=("curves",),
+        x="steps",
+        groups="widths",
+        labels=("CNF, projected GD lr 0.05, mog1d",),
+    ),
     notes=(
         "Seed means over 3 seeds (seed 0 alone has NLL(T/4) at m = 100 below m = 25 by 4e-4: "
         "1.5208 vs 1.5211). Default (seeds 0–2): final NLL 1.298 / 1.347 / 1.393 / 1.416 for m "
@@ -149,7 +156,15 @@ LAZY = Claim(
         "full": {**CNF_BASE, "n_seeds": 5, "widths": WIDTHS},
     },
     settings=seed_strategy,
-    figure="loglog_slope",
+    figure=Figure(
+        "loglog_slope",
+        y=("relative_distance",),
+        x="widths",
+        bound="slope",
+        labels=("CNF",),
+        xlabel="hidden width m",
+        ylabel="‖(w, b)_T − (w, b)_0‖ / ‖(w, b)_0‖",
+    ),
     notes=(
         "Default (seeds 0–2): relative (w, b) distances 0.28–0.32 (m = 25), 0.071–0.089 "
         "(100), 0.026–0.028 (400), 0.0068–0.0074 (1600); slope −0.891, 90% CI [−0.906, "

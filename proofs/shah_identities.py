@@ -15,6 +15,7 @@ from ntkcheck.experiments.shah_numerics import (
     functional_convexity,
     unf_quadrature_errors,
 )
+from ntkcheck.plot import Figure
 from proofs.claim import Claim, Requirement
 from proofs.shah_common import CODE, seed_strategy, seeds, source
 
@@ -105,7 +106,15 @@ QUADRATURE = Claim(
         },
     },
     settings=seed_strategy,
-    figure="loglog_slope",
+    figure=Figure(
+        "loglog_slope",
+        y=("right_sum_error", "clenshaw_curtis_error"),
+        x="nodes",
+        bound="slope",
+        labels=("right sum (the training rule)", "Clenshaw–Curtis"),
+        xlabel="quadrature nodes n",
+        ylabel="max over points of |quadrature − exact ∫N|",
+    ),
     notes=(
         "Oracle: the exact integral piece by piece (u is piecewise linear in t, kinks at "
         "−b_r/w_r; ∫(1 + u) and ∫e^u in closed form, pieces split where u = 0), equal to "
@@ -177,7 +186,13 @@ DENSITY_NORMALIZES = Claim(
         "full": {**TRAINED, "n": 2000, "unf_steps": 3000, "cnf_steps": 2000},
     },
     settings=seed_strategy,
-    figure="flow_density",
+    figure=Figure(
+        "flow_density",
+        y=("unf_density", "cnf_density"),
+        x=("unf_grid", "cnf_grid"),
+        data=("unf_data", "cnf_data"),
+        labels=("UNF (SGD), ball-scaled mog1d", "CNF (projected GD), z-scored mog1d"),
+    ),
     notes=(
         "UNF: trapezoid on 2001 points of [x0, x0 + 12] (grid error ≈ 6e-6) plus the tail "
         "e^{−f(x0 + 12)}; this equals 1 − e^{−f(x0+12)} + e^{−f(x0+12)} only when f = ∫N. "
@@ -225,7 +240,6 @@ MONOTONE = Claim(
     },
     constants={"clamp": 1e-6},
     settings=seed_strategy,
-    figure="table",
     notes=(
         "Step 0 (the init, clamped at 1e-10 before any projection) is excluded for a and w. "
         "Default (seed 0, CNF m = 100, 400 steps; UNF m = 256, 300 SGD steps): min a = 1e-6 "
@@ -288,7 +302,6 @@ CONVEX_LOSS = Claim(
     },
     constants={"tol_round": 1e-12},
     settings=seed_strategy,
-    figure="table",
     notes=(
         "g' = −1 for u ≤ 0 and −1/(1 + u) ∈ (−1, 0) for u > 0, so the slope window is exact. "
         "Convexity in the *function* u follows from pointwise convexity and the positive "

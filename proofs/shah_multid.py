@@ -10,6 +10,7 @@ from typing import Any
 import sympy as sp
 
 from ntkcheck.experiments.shah_training import cnf_width_sweep, unf_width_sweep
+from ntkcheck.plot import Figure
 from proofs.claim import Claim, Requirement
 from proofs.shah_common import CODE, seed_strategy, seeds, source
 
@@ -25,13 +26,19 @@ def _measure_multid(s: dict[str, Any]) -> dict[str, Any]:
         ("mog5d", s["n_5d"], s["cnf_widths_5d"], s["unf_widths_5d"], s["unf_steps_5d"]),
     ):
         tag = "" if data == "checkerboard" else "_5d"
-        cnf = cnf_width_sweep(cnf_widths, seeds(s), n=n, lr=0.05, steps=s["cnf_steps"], data=data)
-        unf = unf_width_sweep(unf_widths, seeds(s), n=n, steps=unf_steps, data=data)
+        # NLL recorded at 8 extra checkpoints (evaluations only) for the figure's curves.
+        cnf = cnf_width_sweep(cnf_widths, seeds(s), n=n, lr=0.05, steps=s["cnf_steps"],
+                              data=data, curve_points=8)  # fmt: skip
+        unf = unf_width_sweep(unf_widths, seeds(s), n=n, steps=unf_steps, data=data,
+                              curve_points=8)  # fmt: skip
         out[f"cnf_excess{tag}"] = _endpoints(cnf["nll_final_mean"])
         out[f"unf_excess{tag}"] = _endpoints(unf["nll_final_mean"])
         out[f"cnf_nll_final{tag}"] = cnf["nll_final_mean"]
         out[f"unf_nll_final{tag}"] = unf["nll_final_mean"]
         out[f"unf_nll_uniform{tag}"] = unf["nll_uniform"]
+        for flow, sweep in (("cnf", cnf), ("unf", unf)):
+            out[f"{flow}_curves{tag}"] = sweep["curves"]
+            out[f"{flow}_curve_steps{tag}"] = sweep["steps"]
     return out
 
 
@@ -114,7 +121,17 @@ MULTID = Claim(
         },
     },
     settings=seed_strategy,
-    figure="flow_nll",
+    figure=Figure(
+        "flow_nll",
+        y=("cnf_curves", "unf_curves"),
+        x=("cnf_curve_steps", "unf_curve_steps"),
+        groups=("cnf_widths", "unf_widths"),
+        limit=("", "unf_nll_uniform"),
+        labels=(
+            "masked CNF, projected GD lr 0.05, checkerboard",
+            "autoregressive UNF, SGD lr 32/m, checkerboard",
+        ),
+    ),
     notes=(
         "Only the endpoint widths enter the relations, so quick and default train those two "
         "(full adds the middle width for the plot). Data: checkerboard n = 1000, z-scored for "

@@ -14,6 +14,7 @@ import numpy as np
 import sympy as sp
 
 from ntkcheck.experiments.shah_training import unf_generalization, unf_width_sweep
+from ntkcheck.plot import Figure
 from proofs.claim import Claim, Requirement
 from proofs.shah_common import CODE, seed_strategy, seeds, source
 
@@ -62,11 +63,18 @@ LEARNS = Claim(
     measured=("nll_final", "nll_uniform", "nll_init", "width_excess", "nll_final_mean"),
     sizes={
         "quick": {**UNF_BASE, "n_seeds": 1, "widths": (64, 256), "steps": 200, "curve_points": 0},
-        "default": {**UNF_BASE, "n_seeds": 3, "widths": (256, 1024), "curve_points": 0},
+        "default": {**UNF_BASE, "n_seeds": 3, "widths": (256, 1024), "curve_points": 8},
         "full": {**UNF_BASE, "n_seeds": 10, "widths": (64, 256, 1024), "curve_points": 20},
     },
     settings=seed_strategy,
-    figure="flow_nll",
+    figure=Figure(
+        "flow_nll",
+        y=("curves",),
+        x="steps",
+        groups="widths",
+        limit="nll_uniform",
+        labels=("UNF, SGD lr 32/m, mog1d",),
+    ),
     notes=(
         "Per-seed gate (data, init and batch order share the seed). Default (seeds 0–2, m = "
         "256 / 1024): final NLL −0.0044 / −0.0057, +0.0294 / +0.0269, −0.0918 / −0.0927 vs "
@@ -124,7 +132,15 @@ LAZY = Claim(
         "full": {**UNF_BASE, "n_seeds": 10, "widths": (64, 256, 1024)},
     },
     settings=seed_strategy,
-    figure="loglog_slope",
+    figure=Figure(
+        "loglog_slope",
+        y=("relative_distance",),
+        x="widths",
+        bound="slope",
+        labels=("UNF",),
+        xlabel="hidden width m",
+        ylabel="‖(W, b)_T − (W, b)_0‖ / ‖(W, b)_0‖",
+    ),
     notes=(
         "Default (seeds 0–2): relative distances 4.92 / 4.32 / 6.03 (m = 64), 1.91 / 1.76 / "
         "2.43 (256), 0.99 / 0.82 / 1.11 (1024); slope −0.596, 90% CI [−0.659, −0.534] "
@@ -174,7 +190,6 @@ GENERALIZATION = Claim(
         },
     },
     settings=seed_strategy,
-    figure="table",
     notes=(
         "x0 = the minimum over train AND test: the UNF's density is 0 below x0, so a test point "
         "under the training minimum (≈ 10% of 90/10 splits) would have NLL = ∞; taking the "

@@ -14,6 +14,7 @@ import numpy as np
 import sympy as sp
 
 from ntkcheck.experiments.terjek_gd import envelope_data, gd_sweep
+from ntkcheck.plot import Figure
 from proofs.claim import Claim, Requirement, Source
 from proofs.terjek_init import ARXIV, PAPER, seed_only
 
@@ -100,7 +101,7 @@ CLAIMS = (
             "full": {**GD_BASE, "widths": (16, 32, 64, 128, 256, 512, 1024, 2048), "seeds": 5},
         },
         settings=seed_only,
-        figure="loss_envelope",
+        figure=Figure("loss_envelope", y=("loss_curves",), groups="widths", bound="L_t"),
         notes=(
             "Default (depth 2, widths 16/64/256/1024, 3 seeds, η = 1/λ_max(K(θ_0)), T = ⌈10κ⌉): "
             "the envelope holds at all 5956 steps, tightest relative slack 0.32 (t = 0, an "
@@ -140,7 +141,9 @@ CLAIMS = (
             },
         },
         settings=seed_only,
-        figure="loss_envelope",
+        figure=Figure(
+            "loss_envelope", y=("loss_curves",), groups="widths", bound="loss_ratio_wide"
+        ),
         notes=(
             "Default (depth 2, 4 seeds): L_T/L_0 = 3e-13…8e-11 at m ≥ 256 (and ≤ 3e-11 at m = 64) "
             "with T = ⌈10·κ(K(θ_0))⌉ = 240–310 steps: κ = 24–30 here, not the 60–180 of "
@@ -184,7 +187,6 @@ CLAIMS = (
             "full": {**GD_BASE, "widths": (64, 128, 256, 512, 1024, 2048), "seeds": 20},
         },
         settings=seed_only,
-        figure="table",
         notes=(
             "Default (depth 2, widths 64–512, 10 seeds): ‖θ_T − θ_0‖/√(r_0ᵀΘ_0^{-1}r_0) = "
             "0.996–1.016 at m = 512 (seed means 0.958, 0.996, 1.004, 1.007 at m = 64…512); "

@@ -18,6 +18,7 @@ from ntkcheck.experiments.terjek_init import (
     init_kernel_sweep,
     lambda_min_statistics,
 )
+from ntkcheck.plot import Figure
 from ntkcheck.stats import loglog_slope
 from proofs.claim import Claim, Requirement, Source
 
@@ -42,6 +43,14 @@ SWEEP_DEFAULT = {
 }
 SWEEP_FULL = {**SWEEP_DEFAULT, "widths": (64, 128, 256, 512, 1024, 2048, 4096), "seeds": 60}
 SWEEP_SIZES = {"quick": SWEEP_QUICK, "default": SWEEP_DEFAULT, "full": SWEEP_FULL}
+LAMBDA_FIGURE = Figure(
+    "lambda_min_vs_width",
+    y=("lambda_min",),
+    x="widths",
+    groups="depths",
+    limit="lambda_min_inf",
+    ylabel=r"$\lambda_{\min}(K(\theta_0)),\ K = \Theta/n$",
+)
 
 
 def seed_only() -> Any:
@@ -116,7 +125,7 @@ CLAIMS = (
         measured=("std_slope",),
         sizes=SWEEP_SIZES,
         settings=seed_only,
-        figure="lambda_min_vs_width",
+        figure=LAMBDA_FIGURE,
         notes=(
             "Default (seed 0; widths 64–2048, 30 seeds, depths 1–3, ReLU σ_w²=2, n=20, d=8): "
             "slopes of the std of λ_min(K(θ_0)) vs m = −0.37, −0.33, −0.32 (90% bootstrap CIs "
@@ -156,7 +165,7 @@ CLAIMS = (
         measured=("gap_largest", "gap_smallest"),
         sizes=SWEEP_SIZES,
         settings=seed_only,
-        figure="lambda_min_vs_width",
+        figure=LAMBDA_FIGURE,
         notes=(
             "Default: relative gap |mean λ_min(K(θ_0)) − λ_min(K∞)|/λ_min(K∞) at m = 2048 = "
             "0.74%, 0.008%, 0.74% (depths 1, 2, 3) vs 24%, 29%, 40% at m = 64 (λ_min(K∞) = "
@@ -194,7 +203,7 @@ CLAIMS = (
         measured=("fraction_top", "fraction_largest", "fraction_smallest"),
         sizes=SWEEP_SIZES,
         settings=seed_only,
-        figure="lambda_min_vs_width",
+        figure=LAMBDA_FIGURE,
         notes=(
             "Default: fraction of 30 seeds with λ_min(K(θ_0)) ≥ λ_min(K∞)/2 is 1 at every m ≥ 256 "
             "(depths 1–3); at m = 64 it is 0.97, 0.93, 0.67 (depths 1, 2, 3). The failure rate is "
@@ -231,7 +240,15 @@ CLAIMS = (
             "full": {**SWEEP_FULL, "seeds": 20},
         },
         settings=seed_only,
-        figure="loglog_slope",
+        figure=Figure(
+            "loglog_slope",
+            y=("deviation_relu_seeds", "deviation_abs_seeds"),
+            x="widths",
+            groups="depths",
+            bound="deviation_slope",
+            labels=("ReLU", "|s|"),
+            ylabel="‖K(θ_0) − K∞‖₂ / ‖K∞‖₂",
+        ),
         notes=(
             "Default (10 seeds, widths 64–2048): slopes of mean ‖K(θ_0) − K∞‖₂/‖K∞‖₂ vs m = "
             "−0.47, −0.50, −0.59 (ReLU, depths 1–3) and −0.48, −0.51, −0.50 (|s|); claims.md "

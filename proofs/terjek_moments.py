@@ -106,7 +106,6 @@ CLAIMS = (
             },
         },
         settings=seed_only,
-        figure="table",
         notes=(
             "Default (depth 1, m = 256): ‖K(cX) − c²K(X)‖/‖c²K(X)‖ ≤ 2.4e-16 and the stable-step "
             "ratio is 1 to 9e-16 for c ∈ {0.1, 0.5, 3, 10}. Report-only: c²·η_crit(cX)/η_crit(X) "
@@ -160,7 +159,6 @@ CLAIMS = (
             "full": {**TAILS_BASE, "depth": 2, "width": 4096, "seeds": 100},
         },
         settings=seed_only,
-        figure="table",
         notes=(
             "Exploratory; the gate is the exact mechanism Θ(S·Z) = S Θ(Z) S (error ≤ 5e-16). "
             "Two-point radial mixtures s² = 1 ± a (E s² = 1), a = 0, 0.3, 0.6, 0.9: E s^6 = 1, "

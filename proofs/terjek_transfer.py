@@ -12,6 +12,7 @@ import sympy as sp
 
 from ntkcheck.experiments.terjek_generalization import generalization_experiment
 from ntkcheck.experiments.terjek_lr import critical_lr_sweep, transfer_sweep
+from ntkcheck.plot import Figure
 from ntkcheck.stats import loglog_slope
 from proofs.claim import Claim, Requirement, Source
 from proofs.symbols import delta, n
@@ -158,7 +159,18 @@ CLAIMS = (
             },
         },
         settings=seed_only,
-        figure="lr_transfer",
+        figure=Figure(
+            "lr_transfer",
+            y=("loss_curves", "inf_curves", "eta_crit_ntk", "eta_crit_standard"),
+            groups="widths",
+            limit="lambda_max_inf",
+            labels=(
+                "finite width",
+                "infinite width",
+                "NTK parameterization",
+                "standard parameterization",
+            ),
+        ),
         notes=(
             "Default (depth 1, widths 64/128/256): η* = 1/λ_max(K∞) = 7.97, T = ⌈10κ(K∞)⌉ = 388; "
             "L_T/L_0 ≤ 2.4e-8 for all 60 runs. Seed-mean sup|log L^(m) − log L^∞| = 0.74, 0.65, "
@@ -243,7 +255,6 @@ CLAIMS = (
             },
         },
         settings=seed_only,
-        figure="table",
         notes=(
             "Default (depth 2, m = 512, n = 20, 5 seeds, 2000 test points): true labels: train "
             "error ≤ 6e-6, test error 0.34–0.45, bound 2.35–2.71 (r_0ᵀΘ∞^{-1}r_0 = 14–22, tr Θ∞ = "

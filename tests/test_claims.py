@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ntkcheck.check import check
+from ntkcheck.plot import claim_figure, close
 from proofs import get_claim, registry
 
 CLAIMS = list(registry().values())
@@ -36,6 +37,13 @@ def test_claim_holds_at_quick_size(claim):
         assert verdict.passed, verdict.summary()
 
     run()
+
+
+@pytest.mark.parametrize("claim", [c for c in CLAIMS if c.figure is not None], ids=lambda c: c.id)
+def test_figure_spec_fits_the_measurement(claim):
+    """Every Figure spec names arrays the quick measurement returns with shapes its layout
+    takes (strict: no silent fallback to the requirement chart)."""
+    close(claim_figure(check(claim, size="quick"), strict=True))
 
 
 @pytest.mark.parametrize("claim", [c for c in CLAIMS if c.known_failure], ids=lambda c: c.id)

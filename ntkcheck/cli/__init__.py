@@ -40,6 +40,7 @@ def main(argv: list[str] | None = None) -> int:
         help="override a setting field (repeatable)",
     )
     ver.add_argument("--seeds", type=int, help="shorthand for --set seeds=N")
+    _add_device(ver)
     ver.add_argument("--out", type=Path, default=Path("results"), help="report and figures")
     ver.add_argument("--json", type=Path, help="report path (default OUT/report.json)")
     ver.add_argument("--plots", type=Path, help="figure folder (default OUT/figures)")
@@ -57,6 +58,7 @@ def main(argv: list[str] | None = None) -> int:
     pl = sub.add_parser("plot", help="the standard figure of one claim")
     pl.add_argument("claim", help="claim id")
     _add_size(pl)
+    _add_device(pl)
     pl.add_argument(
         "--sweep",
         action="append",
@@ -81,6 +83,7 @@ def main(argv: list[str] | None = None) -> int:
     ntk = sub.add_parser("ntk", help="eNTK spectrum of a model: certified λ_min, λ_max, κ")
     ntk.add_argument("model", help="'mlp' (built in), or module:attr naming an nn.Module or a "
                      "zero-argument factory returning one")  # fmt: skip
+    _add_device(ntk)
     ntk.add_argument(
         "--data", required=True, help="inputs: a .npy file (N, ...), or sphere:N,D[,SEED]"
     )
@@ -122,6 +125,14 @@ def main(argv: list[str] | None = None) -> int:
         message = err.args[0] if err.args else str(err)
         print(f"ntkcheck {args.command}: {message}", file=sys.stderr)
         return 2
+
+
+def _add_device(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--device",
+        default="cpu",
+        help="cpu (default), cuda or cuda:N: where models, data and kernels live (float64)",
+    )
 
 
 def _add_size(parser: argparse.ArgumentParser) -> None:

@@ -55,12 +55,16 @@ def _typed(raw: str, like: object, key: str) -> object:
 
 def verify(args: argparse.Namespace) -> int:
     from ntkcheck import report
+    from ntkcheck.device import resolve_device
     from ntkcheck.sweep import Task, sweep
     from proofs import select
 
     claims = select(args.targets)
+    device = str(resolve_device(args.device))
     pairs = list(args.set) + ([f"seeds={args.seeds}"] if args.seeds is not None else [])
-    tasks = [Task(c.id, args.size, _overrides_for(c, pairs, args.size, claims)) for c in claims]
+    tasks = [
+        Task(c.id, args.size, _overrides_for(c, pairs, args.size, claims), device) for c in claims
+    ]
     scheduler = args.scheduler or ("inline" if len(tasks) == 1 else None)
     store = args.store or args.out / "ntkcheck.sqlite"
     with tqdm(total=len(tasks), desc="verify", unit="claim", disable=None) as bar:
@@ -149,13 +153,15 @@ def _host(address: str) -> str:
 def plot_claim(args: argparse.Namespace) -> int:
     """Run (or load from the store) one claim and write its figure."""
     from ntkcheck import plot
+    from ntkcheck.device import resolve_device
     from ntkcheck.sweep import Task, sweep
     from proofs import get_claim
 
     claim = get_claim(args.claim)
+    device = str(resolve_device(args.device))
     overrides = parse_overrides(list(args.set) + list(args.sweep), dict(claim.sizes[args.size]))
     store = args.store or args.out / "ntkcheck.sqlite"
-    (result,) = sweep([Task(claim.id, args.size, overrides)], store, fresh=args.fresh,
+    (result,) = sweep([Task(claim.id, args.size, overrides, device)], store, fresh=args.fresh,
                       scheduler="inline")  # fmt: skip
     path = args.out / "figures" / claim.id
     plot.close(plot.claim_figure(result.verdict, path))

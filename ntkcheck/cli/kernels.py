@@ -11,13 +11,14 @@ from tqdm import tqdm
 
 
 def ntk(args: argparse.Namespace) -> int:
-    import numpy as np
 
+    from ntkcheck.device import resolve_device
     from ntkcheck.kernels.empirical import empirical_ntk, plan_ntk
     from ntkcheck.spectrum import lambda_max, lambda_min, lambda_min_npy
 
-    x = _load_inputs(args.data)
-    model = _load_model(args, x.shape[1:])
+    device = resolve_device(args.device)
+    x = _load_inputs(args.data).to(device)
+    model = _load_model(args, x.shape[1:]).to(device)
     n = x.shape[0]
     if args.blocks:
         from ntkcheck.kernels.blocks import assemble_ntk_blocks
@@ -39,7 +40,7 @@ def ntk(args: argparse.Namespace) -> int:
         f"λ_min(K) ∈ [{interval.lo:.6g}, {interval.hi:.6g}]   λ_max(K) = {top:.6g}   "
         f"κ(K) ≈ {kappa:.4g}"
     )
-    print(f"λ_min(Θ) ≈ {n * interval.hi:.6g}   tr(K)/n = {float(np.trace(K.numpy())) / n:.6g}")
+    print(f"λ_min(Θ) ≈ {n * interval.hi:.6g}   tr(K)/n = {float(K.diagonal().sum()) / n:.6g}")
     return 0
 
 

@@ -17,12 +17,13 @@ from ntkcheck.validation import check_positive_int
 
 
 def sphere_points(
-    n: int, d: int, seed: int, *, min_angle_deg: float = 5.0, max_tries: int = 10_000
+    n: int, d: int, seed: int, *, min_angle_deg: float = 5.0, max_tries: int | None = None
 ) -> torch.Tensor:
     """(n, d) float64 points uniform on S^{d−1}, every pair at least ``min_angle_deg`` apart
     (antipodal pairs included, since ±x give parallel feature vectors for |s|).
 
-    Rejection sampling, one candidate at a time, from ``numpy.random.default_rng(seed)``.
+    Rejection sampling, one candidate at a time, from ``numpy.random.default_rng(seed)``;
+    ``max_tries`` candidates at most (default max(10 000, 20 n)).
     """
     check_positive_int("n", n, "Pass the number of points, e.g. n=20.")
     check_positive_int("d", d, "Pass the input dimension, e.g. d=8.")
@@ -30,22 +31,23 @@ def sphere_points(
         raise InvalidInputError(
             f"`min_angle_deg` must be in [0, 90), got {min_angle_deg}. The default is 5."
         )
+    max_tries = max(10_000, 20 * n) if max_tries is None else max_tries
     rng = np.random.default_rng(seed)
     cos_max = math.cos(math.radians(min_angle_deg))
-    points: list[np.ndarray] = []
-    tries = 0
-    while len(points) < n:
-        tries += 1
-        if tries > max_tries:
-            raise InvalidInputError(
-                f"Could not place {n} points on S^{d - 1} at least {min_angle_deg}° apart "
-                f"in {max_tries} draws. Lower `min_angle_deg`, lower `n`, or raise `d`."
-            )
+    points = np.empty((n, d))
+    accepted = 0
+    for _ in range(max_tries):
         v = rng.standard_normal(d)
         v /= np.linalg.norm(v)
-        if all(abs(float(v @ p)) <= cos_max for p in points):
-            points.append(v)
-    return torch.tensor(np.stack(points), dtype=torch.float64)
+        if accepted == 0 or np.abs(points[:accepted] @ v).max() <= cos_max:
+            points[accepted] = v
+            accepted += 1
+            if accepted == n:
+                return torch.tensor(points, dtype=torch.float64)
+    raise InvalidInputError(
+        f"Could not place {n} points on S^{d - 1} at least {min_angle_deg}° apart "
+        f"in {max_tries} draws. Lower `min_angle_deg`, lower `n`, or raise `d`."
+    )
 
 
 def smooth_target(x: torch.Tensor, frequency: float = 3.0) -> torch.Tensor:

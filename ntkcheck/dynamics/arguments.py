@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from ntkcheck.device import CPU
 from ntkcheck.errors import InvalidInputError
 from ntkcheck.models.functional import FunctionalModel, Params
 from ntkcheck.validation import check_finite, check_inputs, check_positive_int
@@ -162,6 +163,6 @@ def batch_schedule(
 
 def _epochs(n: int, batch_size: int, gen: torch.Generator) -> Iterator[torch.Tensor]:
     while True:
-        perm = torch.randperm(n, generator=gen)
+        perm = torch.randperm(n, generator=gen, device=CPU)
         for start in range(0, n, batch_size):
             yield perm[start : start + batch_size]

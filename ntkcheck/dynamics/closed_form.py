@@ -112,7 +112,7 @@ def _step_indices(steps: Steps) -> np.ndarray:
 
 def _vector(name: str, v: torch.Tensor | np.ndarray) -> np.ndarray:
     arr = (
-        v.detach().cpu().double().numpy()
+        v.detach().cpu().double().numpy(force=True)
         if isinstance(v, torch.Tensor)
         else np.asarray(v, dtype=np.float64)
     )

@@ -141,7 +141,7 @@ def kernel_drift(
 def as_kernel_matrix(name: str, theta: torch.Tensor | np.ndarray) -> np.ndarray:
     """A float64 numpy matrix from a kernel (n1, n2) or full (n1, n2, O, O), rows (example, o)."""
     arr = (
-        theta.detach().cpu().double().numpy()
+        theta.detach().cpu().double().numpy(force=True)
         if isinstance(theta, torch.Tensor)
         else np.asarray(theta, dtype=np.float64)
     )

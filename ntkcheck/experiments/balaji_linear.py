@@ -21,6 +21,7 @@ import math
 import numpy as np
 import torch
 
+from ntkcheck.device import CPU, to_default
 from ntkcheck.experiments.balaji_gda import gda_run
 from ntkcheck.experiments.balaji_model import F64, balaji_problem
 from ntkcheck.models.gan import (
@@ -37,12 +38,14 @@ from ntkcheck.threads import torch_threads
 def linear_generator(m: int, p: int, seed: int) -> LinearGenerator:
     """A: (m, p) with N(0, 1/p) entries, float64 (full row rank when p ≥ m, almost surely)."""
     gen = torch.Generator().manual_seed(int(seed))
-    return LinearGenerator(torch.randn(m, p, generator=gen, dtype=F64) / math.sqrt(p))
+    return LinearGenerator(
+        to_default(torch.randn(m, p, generator=gen, dtype=F64, device=CPU)) / math.sqrt(p)
+    )
 
 
 def _kernel(generator: LinearGenerator) -> np.ndarray:
     """K = A Aᵀ: (m, m), the same at every θ."""
-    return (generator.A @ generator.A.T).numpy()
+    return (generator.A @ generator.A.T).numpy(force=True)
 
 
 def gda_transition(generator: LinearGenerator, eta: float, mu: float) -> np.ndarray:
@@ -61,7 +64,7 @@ def gda_transition(generator: LinearGenerator, eta: float, mu: float) -> np.ndar
         e[j] = 1.0
         new = gda_step(game, GDAState(W=pinv @ e[:m], d=e[m:]), eta=eta, mu=mu)
         cols.append(torch.cat([A @ new.W, new.d]))
-    return torch.stack(cols, dim=1).numpy()
+    return torch.stack(cols, dim=1).numpy(force=True)
 
 
 def iterate_rate(
@@ -105,9 +108,9 @@ def linear_problem(m: int, p: int, seed: int) -> tuple[LinearGenerator, np.ndarr
     s_a, s_x = (int(s.generate_state(1)[0]) for s in np.random.SeedSequence(seed).spawn(2))
     generator = linear_generator(m, p, s_a)
     rng = torch.Generator().manual_seed(s_x)
-    theta0 = torch.randn(p, generator=rng, dtype=F64)
-    r0 = generator(theta0) - torch.randn(m, generator=rng, dtype=F64)
-    return generator, np.concatenate([r0.numpy(), np.zeros(m)])
+    theta0 = to_default(torch.randn(p, generator=rng, dtype=F64, device=CPU))
+    r0 = generator(theta0) - to_default(torch.randn(m, generator=rng, dtype=F64, device=CPU))
+    return generator, np.concatenate([r0.numpy(force=True), np.zeros(m)])
 
 
 @torch_threads()

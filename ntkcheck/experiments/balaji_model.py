@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from ntkcheck.device import CPU, to_default
 from ntkcheck.models.gan import (
     MeanMatchingGame,
     OneHiddenLayerGenerator,
@@ -49,7 +50,9 @@ def balaji_problem(
     s_gen, s_z, s_x = (int(s.generate_state(1)[0]) for s in np.random.SeedSequence(seed).spawn(3))
     g = OneHiddenLayerGenerator(d, k, m, activation, seed=s_gen)
     z = unit_latent_codes(n, d, seed=s_z)
-    x_bar = torch.randn(m, generator=torch.Generator().manual_seed(s_x), dtype=F64)
+    x_bar = to_default(
+        torch.randn(m, generator=torch.Generator().manual_seed(s_x), dtype=F64, device=CPU)
+    )
     return BalajiProblem(g, MeanMatchingGame(g.mean_map(z), x_bar), z, g.W.detach().clone())
 
 

@@ -25,13 +25,17 @@ N_GRID = (-10.0, 10.0, 2001)  # ball-scaled data live in [−½, ½]: N checked 
 
 def density_normalization(
     seed: int, *, n: int, unf_width: int, unf_steps: int, cnf_width: int, cnf_steps: int
-) -> dict[str, float]:
+) -> dict[str, float | np.ndarray]:
     """Total masses of a UNF and a CNF trained on mog1d (the claims' reference settings).
 
     UNF: SGD, batch 32, lr = 32/m, right sum; then ∫ p_X with f by Clenshaw–Curtis(50)
     (``unf_mass_cc``) and by the training rule, the right sum (``unf_mass_right_sum``).
     CNF: projected GD, lr 0.05; ``cnf_mass_grid`` (quadrature), ``cnf_mass_closed_form``
     (2Φ(c·Σa) − 1) and ``cnf_mass_defect`` = 1 − closed form.
+
+    For the density figure: ``unf_data`` / ``cnf_data`` (n,) training points and the learned
+    densities ``unf_density`` / ``cnf_density`` on 400-point grids ``unf_grid`` / ``cnf_grid``
+    spanning each data set (± a quarter of its range).
     """
     x = unf_data(n, seed)
     unf = UNF(float(x.min()), unf_width, seed=seed)
@@ -41,8 +45,11 @@ def density_normalization(
     unf.rule = right_sum(50)
     mass_rs = unf_total_mass(unf)
     cnf = CNF(cnf_width, seed=seed)
-    train_flow(cnf, cnf_data(n, seed), lr=0.05, steps=cnf_steps, batch_size=None, seed=seed)
+    x_cnf = cnf_data(n, seed)
+    train_flow(cnf, x_cnf, lr=0.05, steps=cnf_steps, batch_size=None, seed=seed)
     closed = float(cnf.total_mass().detach())
+    unf_grid, unf_density = _density_on_grid(unf, x, low=float(unf.x0[0]))
+    cnf_grid, cnf_density = _density_on_grid(cnf, x_cnf)
     return {
         "unf_mass_cc": mass_cc,
         "unf_mass_right_sum": mass_rs,
@@ -50,7 +57,26 @@ def density_normalization(
         "cnf_mass_closed_form": closed,
         "cnf_mass_defect": 1.0 - closed,
         "unf_final_nll": float(unf.nll(x).detach()),
+        "unf_data": x[:, 0].numpy(force=True),
+        "unf_grid": unf_grid,
+        "unf_density": unf_density,
+        "cnf_data": x_cnf[:, 0].numpy(force=True),
+        "cnf_grid": cnf_grid,
+        "cnf_density": cnf_density,
     }
+
+
+def _density_on_grid(
+    flow: torch.nn.Module, x: torch.Tensor, *, low: float | None = None, points: int = 400
+) -> tuple[np.ndarray, np.ndarray]:
+    """p_X of a 1-D flow on a grid over the data's range widened by a quarter each side
+    (from ``low`` when the flow's support starts there, as the UNF's at x0)."""
+    lo, hi = float(x.min()), float(x.max())
+    pad = 0.25 * (hi - lo)
+    grid = torch.linspace(lo - pad if low is None else low, hi + pad, points, dtype=torch.float64)
+    with torch.no_grad():
+        density = flow.log_prob(grid.reshape(-1, 1)).exp().reshape(-1)
+    return grid.numpy(force=True), density.numpy(force=True)
 
 
 def monotonicity(

@@ -45,14 +45,14 @@ def unf_ntk_scale(
     for i, m in enumerate(widths):
         for j, seed in enumerate(seeds):
             view = UNFPreactivation(UNF(-0.5, m, seed=int(seed)))
-            theta = empirical_ntk(view, t).numpy()
+            theta = empirical_ntk(view, t).numpy(force=True)
             trace[i, j] = np.trace(theta) / n_points
             lam[i, j] = lambda_min(theta)
     mean = trace.mean(axis=1)
     return {
         "widths": np.asarray(widths, dtype=float),
         "seeds": np.asarray(seeds),
-        "points": t.numpy(),
+        "points": t.numpy(force=True),
         "trace": trace,
         "lambda_min": lam,
         "trace_mean": mean,
@@ -88,7 +88,7 @@ def cnf_logdet_kernel(
     return {
         "widths": np.asarray(widths, dtype=float),
         "seeds": np.asarray(seeds),
-        "points": x.numpy(),
+        "points": x.numpy(force=True),
         **{f"trace_{k}": v for k, v in out.items()},
         **{f"trace_{k}_mean": v for k, v in means.items()},
         "logdet_ratio": means["logdet"][1:] / means["logdet"][:-1],

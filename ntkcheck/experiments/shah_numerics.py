@@ -48,11 +48,11 @@ def unf_exact_integral(flow: AutoregressiveUNF, x: torch.Tensor) -> np.ndarray:
         (N,) float64.
     """
     net = flow.nets[0]
-    w = net.hidden.weight.detach().double().numpy()[:, 0]
-    b = net.hidden.bias.detach().double().numpy()
-    a = net.output.weight.detach().double().numpy()[0]
+    w = net.hidden.weight.detach().double().numpy(force=True)[:, 0]
+    b = net.hidden.bias.detach().double().numpy(force=True)
+    a = net.output.weight.detach().double().numpy(force=True)[0]
     x0 = float(flow.x0[0])
-    xs = x.detach().double().numpy().reshape(-1)
+    xs = x.detach().double().numpy(force=True).reshape(-1)
     with np.errstate(divide="ignore", invalid="ignore"):
         kinks = np.where(w != 0, -b / w, np.nan)
     inside = kinks[(kinks > x0) & (kinks < xs.max())]
@@ -92,7 +92,7 @@ def unf_quadrature_errors(
             for rule, table in ((right_sum(k), rs), (clenshaw_curtis(k), cc)):
                 flow.rule = rule
                 with torch.no_grad():
-                    table[i, j] = np.abs(flow(x)[:, 0].numpy() - exact).max()
+                    table[i, j] = np.abs(flow(x)[:, 0].numpy(force=True) - exact).max()
             em[i, j] = float((torch.abs((x[:, 0] + 0.5) * (n_x - n_x0)) / (2 * k)).max())
     fit = loglog_slope(np.asarray(nodes, dtype=float), rs)
     return {
@@ -120,9 +120,9 @@ def unf_total_mass(
     x0 = float(flow.x0[0])
     grid = torch.linspace(x0, x0 + span, grid_points, dtype=torch.float64).reshape(-1, 1)
     with torch.no_grad():
-        density = flow.log_prob(grid).exp().numpy()
+        density = flow.log_prob(grid).exp().numpy(force=True)
         tail = math.exp(-float(flow(grid[-1:])[0, 0]))
-    return float(np.trapezoid(density, grid[:, 0].numpy())) + tail
+    return float(np.trapezoid(density, grid[:, 0].numpy(force=True))) + tail
 
 
 def cnf_total_mass(flow: CNF, *, grid_points: int = 20001) -> float:
@@ -136,8 +136,8 @@ def cnf_total_mass(flow: CNF, *, grid_points: int = 20001) -> float:
     s = torch.linspace(-math.asinh(half), math.asinh(half), grid_points, dtype=torch.float64)
     x = torch.sinh(s).reshape(-1, 1)
     with torch.no_grad():
-        integrand = (flow.log_prob(x).exp() * torch.cosh(s)).numpy()
-    return float(np.trapezoid(integrand, s.numpy()))
+        integrand = (flow.log_prob(x).exp() * torch.cosh(s)).numpy(force=True)
+    return float(np.trapezoid(integrand, s.numpy(force=True)))
 
 
 def convexity_grid(

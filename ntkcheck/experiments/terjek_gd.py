@@ -81,13 +81,13 @@ def gd_run(
     """
     n = x.shape[0]
     theta0 = empirical_ntk(model, x)
-    eig = np.linalg.eigvalsh(theta0.numpy() / n)
+    eig = np.linalg.eigvalsh(theta0.numpy(force=True) / n)
     eta = 1.0 / eig[-1] if lr is None else float(lr)
     kappa = eig[-1] / eig[0]
     T = math.ceil(steps_per_kappa * kappa) if steps is None else int(steps)
     with torch.no_grad():
-        r0 = (model(x) - y).numpy()
-    min_norm = math.sqrt(float(r0 @ np.linalg.solve(theta0.numpy(), r0)))
+        r0 = (model(x) - y).numpy(force=True)
+    min_norm = math.sqrt(float(r0 @ np.linalg.solve(theta0.numpy(force=True), r0)))
     record = sorted({0, T, *np.linspace(0, T, kernel_checkpoints + 1).round().astype(int)})
     track_lin = test_inputs is not None
     traj = train(

@@ -81,7 +81,7 @@ def generalization_experiment(
     }
     theta_inf = analytic_ntk(
         x, depth=depth, activation=activation, weight_std=EDGE_OF_CHAOS[activation]
-    ).numpy()
+    ).numpy(force=True)
     trace = float(np.trace(theta_inf))
     out: dict[str, Any] = {
         "width": width,
@@ -95,7 +95,7 @@ def generalization_experiment(
         for s in range(seeds):
             net = mlp(d, width, depth, run_seed(seed, depth, width, s), activation)
             with torch.no_grad():
-                r0 = (y - net(x)).numpy()
+                r0 = (y - net(x)).numpy(force=True)
             rkhs_sq = float(r0 @ np.linalg.solve(theta_inf, r0))
             run = gd_run(net, x, y, steps_per_kappa=steps_per_kappa)
             with torch.no_grad():

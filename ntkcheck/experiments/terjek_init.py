@@ -94,7 +94,7 @@ def init_kernel_sweep(
         k_inf = (
             analytic_ntk(
                 x, depth=depth, activation=activation, weight_std=EDGE_OF_CHAOS[activation]
-            ).numpy()
+            ).numpy(force=True)
             / n
         )
         eig_inf = np.linalg.eigvalsh(k_inf)
@@ -103,7 +103,7 @@ def init_kernel_sweep(
             for s in range(seeds):
                 net = mlp(d, width, depth, run_seed(seed, depth, width, s), activation)
                 theta = empirical_ntk(net, x)
-                k0 = theta.numpy() / n
+                k0 = theta.numpy(force=True) / n
                 eig = np.linalg.eigvalsh(k0)
                 lam_min[i, j, s], lam_max[i, j, s] = eig[0], eig[-1]
                 dev[i, j, s] = np.linalg.norm(k0 - k_inf, 2) / eig_inf[-1]

@@ -118,7 +118,7 @@ def critical_lr_sweep(
                 return mlp(d, m, depth, net_seed, activation, parameterization)
 
             theta0 = empirical_ntk(make(), x)
-            lam[j, s] = np.linalg.eigvalsh(theta0.numpy() / n)[-1]
+            lam[j, s] = np.linalg.eigvalsh(theta0.numpy(force=True) / n)[-1]
             eta[j, s] = critical_lr(
                 make, x, y, lambda_max=lam[j, s], steps=probe_steps, iterations=iterations
             )
@@ -157,7 +157,7 @@ def transfer_sweep(
     theta_inf = analytic_ntk(
         x, depth=depth, activation=activation, weight_std=EDGE_OF_CHAOS[activation]
     )
-    eig = np.linalg.eigvalsh(theta_inf.numpy() / n)
+    eig = np.linalg.eigvalsh(theta_inf.numpy(force=True) / n)
     eta = 1.0 / eig[-1]
     steps = math.ceil(steps_per_kappa * eig[-1] / eig[0])
     shape = (len(widths), seeds)

@@ -42,13 +42,13 @@ def scaling_identity(
     x, _ = sphere_data(n, d, seed)
     net = mlp(d, width, depth, run_seed(seed, depth, width, 0), activation)
     base = empirical_ntk(net, x)
-    lam = np.linalg.eigvalsh(base.numpy() / n)[-1]
+    lam = np.linalg.eigvalsh(base.numpy(force=True) / n)[-1]
     kernel_error, step_error = [], []
     for c in scales:
         scaled = empirical_ntk(net, c * x)
         target = c**2 * base
         kernel_error.append(float(torch.linalg.norm(scaled - target) / torch.linalg.norm(target)))
-        lam_c = np.linalg.eigvalsh(scaled.numpy() / n)[-1]
+        lam_c = np.linalg.eigvalsh(scaled.numpy(force=True) / n)[-1]
         step_error.append(abs((2 / lam_c) * c**2 / (2 / lam) - 1))
     return {
         "scales": np.asarray(scales, dtype=float),
@@ -105,7 +105,7 @@ def tails_sweep(
             identity = max(
                 identity, float(torch.linalg.norm(theta - target) / torch.linalg.norm(target))
             )
-            lam[i, s] = np.linalg.eigvalsh(theta.numpy() / n)[0]
+            lam[i, s] = np.linalg.eigvalsh(theta.numpy(force=True) / n)[0]
     return {
         "spreads": np.asarray(spreads, dtype=float),
         "moment_2": np.array([radial_moment(a, 1) for a in spreads]),

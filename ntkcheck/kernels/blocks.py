@@ -94,7 +94,7 @@ def _tile(
     (r0, r1), (c0, c1) = item
     cols = None if (r0, r1) == (c0, c1) else x[c0:c1]
     theta = empirical_ntk(model, x[r0:r1], cols, mode=mode)
-    return theta.detach().cpu().numpy().astype(np.float64, copy=False)
+    return theta.detach().cpu().numpy(force=True).astype(np.float64, copy=False)
 
 
 def _mirror(tile: np.ndarray) -> np.ndarray:

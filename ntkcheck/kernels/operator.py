@@ -79,7 +79,7 @@ def ntk_operator(
         cotangents = torch.as_tensor(V.T.copy(), dtype=fm.dtype).reshape(-1, n, outputs)
         tangents = _pullback(fm, chunks, cotangents)
         products = _pushforward(fm, chunks, tangents)
-        return products.reshape(-1, size).T.to(torch.float64).numpy()
+        return products.reshape(-1, size).T.to(torch.float64).numpy(force=True)
 
     def matvec(v: np.ndarray) -> np.ndarray:
         return matmat(np.reshape(v, (size, 1)))[:, 0]

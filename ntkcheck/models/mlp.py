@@ -12,6 +12,7 @@ from typing import Literal
 import torch
 from torch import nn
 
+from ntkcheck.device import CPU
 from ntkcheck.errors import InvalidInputError
 from ntkcheck.models.activations import Activation, get_activation
 from ntkcheck.models.layers import Dense
@@ -99,6 +100,8 @@ class MLP(nn.Module):
 
         sizes = [in_features] + [width] * depth + [out_features]
         gen = torch.Generator().manual_seed(int(seed)) if seed is not None else None
+        # Seeded draws are made on the CPU: one seed, one initialization on every device.
+        draw_on = CPU if gen is not None else None
         layers = []
         for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
             kind = "input" if i == 0 else ("output" if i == depth else "hidden")
@@ -112,9 +115,13 @@ class MLP(nn.Module):
                 dtype=dtype,
             )
             with torch.no_grad():
-                layer.weight.copy_(w_std * torch.randn(n_out, n_in, generator=gen, dtype=dtype))
+                layer.weight.copy_(
+                    w_std * torch.randn(n_out, n_in, generator=gen, dtype=dtype, device=draw_on)
+                )
                 if layer.bias is not None:
-                    layer.bias.copy_(b_std * torch.randn(n_out, generator=gen, dtype=dtype))
+                    layer.bias.copy_(
+                        b_std * torch.randn(n_out, generator=gen, dtype=dtype, device=draw_on)
+                    )
             layers.append(layer)
         self.layers = nn.ModuleList(layers)
 

@@ -6,6 +6,8 @@ import math
 
 import torch
 
+from ntkcheck.device import CPU, to_default
+
 
 class StandardNormal:
     """p_Z = N(0, I_d): log p(z) = −‖z‖²/2 − (d/2) log 2π. Shapes: z (N, d) -> (N,)."""
@@ -16,7 +18,7 @@ class StandardNormal:
     def sample(
         self, n: int, d: int, generator: torch.Generator, dtype: torch.dtype
     ) -> torch.Tensor:
-        return torch.randn(n, d, generator=generator, dtype=dtype)
+        return to_default(torch.randn(n, d, generator=generator, dtype=dtype, device=CPU))
 
 
 class StandardExponential:
@@ -31,4 +33,6 @@ class StandardExponential:
     def sample(
         self, n: int, d: int, generator: torch.Generator, dtype: torch.dtype
     ) -> torch.Tensor:
-        return torch.empty(n, d, dtype=dtype).exponential_(generator=generator)
+        return to_default(
+            torch.empty(n, d, dtype=dtype, device=CPU).exponential_(generator=generator)
+        )

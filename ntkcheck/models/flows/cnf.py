@@ -25,6 +25,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ntkcheck.device import CPU
 from ntkcheck.errors import InvalidInputError
 from ntkcheck.models.flows.base import Flow, as_column, make_generator
 from ntkcheck.models.flows.bases import StandardNormal
@@ -86,9 +87,13 @@ class CNF(Flow):
         self.hidden = Dense(1, m, dtype=dtype)
         self.output = Dense(m, 1, bias=False, weight_multiplier=1 / math.sqrt(m), dtype=dtype)
         with torch.no_grad():
-            self.hidden.weight.copy_(torch.randn(m, 1, generator=gen, dtype=dtype).abs())
-            self.hidden.bias.copy_(torch.randn(m, generator=gen, dtype=dtype))
-            self.output.weight.copy_(A_STD * torch.randn(1, m, generator=gen, dtype=dtype).abs())
+            self.hidden.weight.copy_(
+                torch.randn(m, 1, generator=gen, dtype=dtype, device=CPU).abs()
+            )
+            self.hidden.bias.copy_(torch.randn(m, generator=gen, dtype=dtype, device=CPU))
+            self.output.weight.copy_(
+                A_STD * torch.randn(1, m, generator=gen, dtype=dtype, device=CPU).abs()
+            )
             self.hidden.weight.clamp_(min=1e-10)
             self.output.weight.clamp_(min=1e-10)
 

@@ -21,6 +21,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ntkcheck.device import CPU
 from ntkcheck.models.layers import Dense
 
 A_STD = 0.25  # init std of the fixed output weights a (reference: std_a)
@@ -47,9 +48,13 @@ class Integrand(nn.Module):
         self.output = Dense(width, 1, bias=False, dtype=dtype)
         std = 1.0 / math.sqrt(width)
         with torch.no_grad():
-            self.hidden.weight.normal_(0.0, std, generator=generator)
-            self.hidden.bias.normal_(0.0, std, generator=generator)
-            self.output.weight.normal_(0.0, A_STD, generator=generator)
+            for param, scale in (
+                (self.hidden.weight, std),
+                (self.hidden.bias, std),
+                (self.output.weight, A_STD),
+            ):
+                draw = torch.randn(param.shape, generator=generator, dtype=dtype, device=CPU)
+                param.copy_(scale * draw)
         self.output.weight.requires_grad_(False)
 
     def preactivation(self, h: torch.Tensor) -> torch.Tensor:

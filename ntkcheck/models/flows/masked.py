@@ -25,6 +25,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ntkcheck.device import CPU
 from ntkcheck.models.flows.base import Flow, make_generator
 from ntkcheck.models.flows.bases import StandardNormal
 from ntkcheck.models.flows.cnf import (
@@ -79,8 +80,11 @@ class MaskedLinear(nn.Module):
     @torch.no_grad()
     def init_(self, std: float, generator: torch.Generator) -> None:
         """Diagonal blocks |N(0, std²)| clamped at 1e-10, lower blocks N(0, std²), upper 0."""
-        w = std * torch.randn(self.weight.shape, generator=generator, dtype=self.weight.dtype)
-        self.weight.copy_(torch.where(self.diagonal, w.abs().clamp(min=1e-10), w) * self.mask)
+        w = std * torch.randn(
+            self.weight.shape, generator=generator, dtype=self.weight.dtype, device=CPU
+        )
+        w = torch.where(self.diagonal.to(CPU), w.abs().clamp(min=1e-10), w) * self.mask.to(CPU)
+        self.weight.copy_(w)
 
     @torch.no_grad()
     def project_(self) -> None:
@@ -111,7 +115,9 @@ class MaskedCNF(Flow):
         self.output = MaskedLinear(d, m, 1, bias=False, multiplier=1 / math.sqrt(m), dtype=dtype)
         self.hidden.init_(1.0, gen)
         with torch.no_grad():
-            self.hidden.bias.normal_(generator=gen)
+            self.hidden.bias.copy_(
+                torch.randn(self.hidden.bias.shape, generator=gen, dtype=dtype, device=CPU)
+            )
         self.output.init_(A_STD, gen)
 
     @property

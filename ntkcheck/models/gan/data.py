@@ -16,6 +16,7 @@ import math
 import numpy as np
 import torch
 
+from ntkcheck.device import CPU, to_default
 from ntkcheck.validation import check_positive_int
 
 RING_MODES = 8
@@ -46,8 +47,9 @@ def sample_ring(
     """
     check_positive_int("n", n, "Pass the number of samples, e.g. n=256.")
     centres = torch.as_tensor(ring_modes(n_modes, radius), dtype=dtype)
-    which = torch.randint(n_modes, (n,), generator=generator)
-    return centres[which] + std * torch.randn(n, 2, generator=generator, dtype=dtype)
+    which = torch.randint(n_modes, (n,), generator=generator, device=CPU)
+    noise = torch.randn(n, 2, generator=generator, dtype=dtype, device=CPU)
+    return to_default(centres.to(CPU)[which] + std * noise)
 
 
 def load_digits_images(dtype: torch.dtype = torch.float32) -> torch.Tensor:

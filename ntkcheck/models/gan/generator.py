@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from ntkcheck.device import CPU, to_default
 from ntkcheck.errors import InvalidInputError
 from ntkcheck.models.layers import Dense
 from ntkcheck.validation import check_finite, check_inputs, check_positive_int
@@ -47,7 +48,7 @@ def unit_latent_codes(
     check_positive_int("n", n, "Pass the number of latent codes, e.g. n=1.")
     check_positive_int("latent_dim", latent_dim, "Pass the latent dimension, e.g. 5.")
     gen = torch.Generator().manual_seed(int(seed))
-    z = torch.randn(n, latent_dim, generator=gen, dtype=dtype)
+    z = to_default(torch.randn(n, latent_dim, generator=gen, dtype=dtype, device=CPU))
     return z / z.norm(dim=1, keepdim=True)
 
 
@@ -81,8 +82,10 @@ class OneHiddenLayerGenerator(nn.Module):
         self.hidden = Dense(latent_dim, hidden, bias=False, dtype=dtype)
         self.readout = Dense(hidden, out_dim, bias=False, dtype=dtype)
         with torch.no_grad():
-            self.hidden.weight.copy_(torch.randn(hidden, latent_dim, generator=gen, dtype=dtype))
-            v = torch.randn(out_dim, hidden, generator=gen, dtype=dtype) / hidden**0.5
+            self.hidden.weight.copy_(
+                torch.randn(hidden, latent_dim, generator=gen, dtype=dtype, device=CPU)
+            )
+            v = torch.randn(out_dim, hidden, generator=gen, dtype=dtype, device=CPU) / hidden**0.5
             self.readout.weight.copy_(v)
         self.readout.weight.requires_grad_(False)
 

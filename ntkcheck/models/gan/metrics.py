@@ -28,7 +28,7 @@ IMAG_RTOL = 1e-6  # imaginary part of √(Σ1Σ2) above this (relative) means a 
 
 
 def _as_samples(name: str, x: np.ndarray | torch.Tensor, min_rows: int = 2) -> np.ndarray:
-    arr = x.detach().cpu().numpy() if isinstance(x, torch.Tensor) else np.asarray(x)
+    arr = x.detach().cpu().numpy(force=True) if isinstance(x, torch.Tensor) else np.asarray(x)
     if arr.ndim != 2 or arr.shape[0] < min_rows or not np.issubdtype(arr.dtype, np.number):
         raise InvalidInputError(
             f"`{name}` must be a numeric (N, D) array with N >= {min_rows} samples, got shape "

@@ -22,6 +22,7 @@ import math
 import torch
 from torch import nn
 
+from ntkcheck.device import CPU
 from ntkcheck.models.layers import Dense
 from ntkcheck.validation import check_positive_int
 
@@ -44,7 +45,9 @@ def _init_(module: nn.Module, generator: torch.Generator) -> None:
                 fan_in = layer.in_channels * kh * kw
             else:
                 continue
-            w = torch.randn(layer.weight.shape, generator=generator, dtype=layer.weight.dtype)
+            w = torch.randn(
+                layer.weight.shape, generator=generator, dtype=layer.weight.dtype, device=CPU
+            )
             layer.weight.copy_(w / math.sqrt(fan_in))
             if layer.bias is not None:
                 layer.bias.zero_()

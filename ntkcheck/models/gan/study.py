@@ -28,6 +28,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ntkcheck.device import CPU, to_default
 from ntkcheck.models.gan.config import GANConfig
 from ntkcheck.models.gan.data import RING_STD, load_digits_images, ring_modes, sample_ring
 from ntkcheck.models.gan.metrics import (
@@ -107,13 +108,15 @@ def _train(config: GANConfig) -> GANHistory:
     opt_g = torch.optim.Adam(g.parameters(), lr=config.lr, betas=config.betas)
     opt_d = torch.optim.Adam(d.parameters(), lr=config.lr, betas=config.betas)
     # fixed evaluation codes: metric changes over training reflect G, not resampling noise
-    z_eval = torch.randn(config.n_eval, config.latent_dim, generator=eval_rng, dtype=dtype)
+    z_eval = to_default(
+        torch.randn(config.n_eval, config.latent_dim, generator=eval_rng, dtype=dtype, device=CPU)
+    )
     history = GANHistory(config=asdict(config))
     start = time.perf_counter()
 
     def record(step: int) -> None:
         with torch.no_grad():
-            samples = g(z_eval).numpy().astype(np.float64)
+            samples = g(z_eval).numpy(force=True).astype(np.float64)
         history.eval_steps.append(step)
         metrics, counts = evaluate(samples)
         for name, value in metrics.items():
@@ -151,7 +154,9 @@ def _train(config: GANConfig) -> GANHistory:
 
 
 def _latent(config: GANConfig, rng: torch.Generator, dtype: torch.dtype) -> torch.Tensor:
-    return torch.randn(config.batch_size, config.latent_dim, generator=rng, dtype=dtype)
+    return to_default(
+        torch.randn(config.batch_size, config.latent_dim, generator=rng, dtype=dtype, device=CPU)
+    )
 
 
 def _diverged(history: GANHistory, step: int, which: str, loss: torch.Tensor) -> bool:
@@ -175,7 +180,7 @@ def _discriminator_loss(
     """NS: −log σ(D(x)) − log(1 − σ(D(G(z)))); WGAN-GP: D(G(z)) − D(x) + λ(‖∇D(x̂)‖ − 1)²."""
     if config.loss == "ns":
         return F.softplus(-d(real)).mean() + F.softplus(d(fake)).mean()
-    eps = torch.rand(real.shape[0], 1, generator=rng, dtype=real.dtype)
+    eps = torch.rand(real.shape[0], 1, generator=rng, dtype=real.dtype, device=CPU).to(real.device)
     mixed = (eps * real + (1.0 - eps) * fake).requires_grad_(True)
     (grad,) = torch.autograd.grad(d(mixed).sum(), mixed, create_graph=True)
     penalty = ((grad.norm(dim=1) - 1.0) ** 2).mean()
@@ -215,12 +220,14 @@ def _task(config: GANConfig, rng: torch.Generator, dtype: torch.dtype) -> _Task:
         return sample_real, evaluate, 2, None
 
     images = load_digits_images(dtype)
-    pixels = images.numpy().astype(np.float64)
+    pixels = images.numpy(force=True).astype(np.float64)
     pca = PCAFeatures.fit(pixels, n_components=20)
     real_pca, real_pix = gaussian_statistics(pca(pixels)), gaussian_statistics(pixels)
 
     def sample_digits(n: int) -> torch.Tensor:
-        return images[torch.randint(images.shape[0], (n,), generator=rng)]
+        return images[
+            torch.randint(images.shape[0], (n,), generator=rng, device=CPU).to(images.device)
+        ]
 
     def evaluate_digits(samples: np.ndarray) -> _Evaluation:
         metrics = {

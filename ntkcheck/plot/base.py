@@ -1,0 +1,88 @@
+"""Shared plotting plumbing: the lazy matplotlib import, saving PNG + SVG, axes helpers and
+reading a Verdict's arrays by key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ntkcheck.errors import NTKCheckError
+
+
+class FigureDataError(NTKCheckError, ValueError):
+    """A verdict lacks the arrays its figure spec names, or their shapes do not fit."""
+
+
+def pyplot() -> Any:
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError as err:
+        raise NTKCheckError(
+            'Plotting needs matplotlib: pip install "ntkcheck[plots]" (or pip install matplotlib).'
+        ) from err
+    return plt
+
+
+def save(fig: Any, path: Path, *, close: bool = True) -> list[Path]:
+    """Write ``path``.png (150 dpi) and ``path``.svg; return both paths.
+
+    The suffixes are appended, never substituted: claim ids contain dots.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    out = [path.parent / f"{path.name}.png", path.parent / f"{path.name}.svg"]
+    fig.savefig(out[0], dpi=150, bbox_inches="tight")
+    fig.savefig(out[1], bbox_inches="tight")
+    if close:
+        pyplot().close(fig)
+    return out
+
+
+def close(fig: Any) -> None:
+    """Release a figure returned by :func:`ntkcheck.plot.claim_figure` (batch use)."""
+    pyplot().close(fig)
+
+
+def values(verdict: Any, key: str) -> Any:
+    """``key`` from the verdict's measured values, else from its setting."""
+    for source in (verdict.measured, verdict.setting):
+        if key in source:
+            return source[key]
+    raise FigureDataError(
+        f"{verdict.claim_id}: the figure needs {key!r}, which is neither measured "
+        f"({sorted(verdict.measured)}) nor a setting field ({sorted(verdict.setting)})."
+    )
+
+
+def array(verdict: Any, key: str) -> np.ndarray:
+    """``values(verdict, key)`` as a float array."""
+    try:
+        return np.asarray(values(verdict, key), dtype=float)
+    except ValueError as err:
+        raise FigureDataError(f"{verdict.claim_id}: {key!r} is ragged, not an array.") from err
+
+
+def requirement(verdict: Any, name: str) -> Any:
+    """The evaluated requirement called ``name``."""
+    for r in verdict.requirements:
+        if r.name == name:
+            return r
+    raise FigureDataError(
+        f"{verdict.claim_id}: the figure draws the bound of {name!r}, which is not one of the "
+        f"requirements {[r.name for r in verdict.requirements]}."
+    )
+
+
+def log_axis(ax: Any, ticks: np.ndarray, label: str) -> None:
+    """Log x-axis labelled exactly at the sweep values (no overlapping minor labels)."""
+    from matplotlib.ticker import NullFormatter
+
+    ax.set_xscale("log")
+    ax.set_xticks(ticks)
+    ax.set_xticklabels([f"{t:g}" for t in ticks])
+    ax.xaxis.set_minor_formatter(NullFormatter())
+    ax.set_xlabel(label)
