@@ -1,4 +1,5 @@
-"""Smallest eigenvalue of a kernel: dense, certified interval, matrix-free Lanczos.
+"""Smallest eigenvalue of a kernel: dense, certified interval, Cholesky shift-invert for large
+dense kernels, matrix-free Lanczos.
 
 Every function reports the spectrum of exactly the matrix it is given (Θ or K = Θ/n: the
 caller says which). Computed in float64.
@@ -12,6 +13,7 @@ from ntkcheck.spectrum.smallest import (
     condition_number,
     lambda_max,
     lambda_min,
+    lambda_min_shift_invert,
     spectrum_summary,
 )
 
@@ -23,6 +25,7 @@ __all__ = [
     "lambda_max",
     "lambda_min",
     "lambda_min_npy",
+    "lambda_min_shift_invert",
     "memmap_operator",
     "spectrum_summary",
 ]

@@ -26,6 +26,8 @@ _EVAL_SLACK = 1.01
 # Shifts tried below the eigensolver's estimate grow by this factor; 64 tries reach any shift
 # up to 4^64 ≈ 3e38 times the first one, far beyond ‖S‖ for any finite S.
 _GROWTH, _TRIES = 4.0, 64
+# Row blocks of |S| hold at most this many entries (32 MB).
+_BLOCK_ENTRIES = 2**22
 
 
 def gamma(k: int) -> float:
@@ -47,17 +49,55 @@ def rayleigh_upper_bound(S: np.ndarray, v: np.ndarray) -> float:
     n = S.shape[0]
     vv = float(v @ v)
     quotient = float(v @ (S @ v)) / vv
-    magnitude = float(np.abs(v) @ (np.abs(S) @ np.abs(v))) / vv
+    magnitude = float(np.abs(v) @ abs_matvec(S, np.abs(v))) / vv
     err = gamma(3 * n + 1) * (1.0 + gamma(n)) * magnitude + 2 * n * (n + 1) * ETA / vv
     err *= _EVAL_SLACK
     return float(np.nextafter(quotient + err, np.inf))
+
+
+def abs_matvec(S: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """|S| x, a block of rows at a time: no (n, n) temporary |S| (S may fill half the memory)."""
+    n = S.shape[0]
+    rows = max(1, _BLOCK_ENTRIES // max(n, 1))
+    out = np.empty(n)
+    for start in range(0, n, rows):
+        out[start : start + rows] = np.abs(S[start : start + rows]) @ x
+    return out
+
+
+def rounding_shift(S: np.ndarray, estimate: float) -> float:
+    """An upper bound of the Cholesky back-off below for a shift τ ≈ ``estimate``:
+    (n+3)·u·(Σ|s_ii| + n·|estimate|) + 6n(n+1)·η, since tr(B̂) ≤ Σ|s_ii| + n·|τ|."""
+    n = S.shape[0]
+    trace_bound = float(np.abs(np.diag(S)).sum()) + n * abs(estimate)
+    return (n + 3) * U * trace_bound + 6 * n * (n + 1) * ETA
+
+
+def shifted_cholesky(S: np.ndarray, tau: float, work: np.ndarray) -> np.ndarray | None:
+    """Upper triangle of S − τI factored in place in ``work`` by LAPACK ``dpotrf``, or None
+    when the factorization breaks down.
+
+    ``work`` is a C-ordered (n, n) float64 buffer (overwritten; the only extra (n, n) array).
+    Returns a Fortran-ordered view of ``work`` holding the lower factor L, L Lᵀ ≈ fl(S − τI),
+    ready for ``lapack.dpotrs(factor, b, lower=1)``. S must be symmetric: only its upper
+    triangle is read. Entries are fl(s_ij) off the diagonal and fl(s_ii − τ) on it, exactly as
+    in fl(S − τI) — what the bound in :func:`cholesky_lower_bound` is about.
+    """
+    n = S.shape[0]
+    np.copyto(work, S)
+    work.flat[:: n + 1] = np.diag(S) - tau
+    # workᵀ is Fortran-ordered, so LAPACK factors it in place (f2py copies C-ordered input);
+    # its lower triangle is the upper triangle of S.
+    factor, info = lapack.dpotrf(work.T, lower=1, clean=0, overwrite_a=1)
+    return factor if info == 0 else None
 
 
 def cholesky_lower_bound(S: np.ndarray, estimate: float) -> float:
     """A lower bound lo ≤ λ_min(S) from a successful Cholesky factorization of S − τI.
 
     Tries τ = estimate − δ with δ growing ×4 from the rounding bound itself, until LAPACK
-    ``dpotrf`` factors B̂ = fl(S − τI). Then, with R̂ the computed factor,
+    ``dpotrf`` factors B̂ = fl(S − τI) (:func:`shifted_cholesky`, one work array reused for every
+    try). Then, with R̂ = L̂ᵀ the computed factor,
 
         R̂ᵀR̂ = B̂ + ΔB,   |ΔB| ≤ γ_{n+2} |R̂ᵀ||R̂|
 
@@ -83,12 +123,11 @@ def cholesky_lower_bound(S: np.ndarray, estimate: float) -> float:
     if n >= 67_000_000:
         raise NTKCheckError(f"n = {n} is too large for the (n+3)·u Cholesky bound (n < 6.7e7).")
     diag = np.diag(S)
-    # An upper bound of the back-off at τ ≈ estimate, since tr(B̂) ≤ Σ|s_ii| + n·|τ|.
-    delta = (n + 3) * U * (float(np.abs(diag).sum()) + n * abs(estimate)) + 6 * n * (n + 1) * ETA
+    delta = rounding_shift(S, estimate)
+    work = np.empty((n, n))
     for _ in range(_TRIES):
         tau = estimate - delta
-        _, info = lapack.dpotrf(S - tau * np.eye(n), lower=0, clean=0, overwrite_a=1)
-        if info == 0:
+        if shifted_cholesky(S, tau, work) is not None:
             b = diag - tau  # bit-identical to the diagonal dpotrf factored
             backoff = (n + 3) * U * float(b.sum()) + 2 * U * float(b.max())
             backoff += 6 * n * (n + float(b.max())) * ETA

@@ -1,5 +1,6 @@
 """λ_min of a kernel stored as a ``.npy`` file (e.g. assembled block by block): dense when it
-fits in memory, else Lanczos on an operator that streams row blocks of the memory map."""
+fits in memory several times over, Cholesky shift-invert when it fits about three times, else
+Lanczos on an operator that streams row blocks of the memory map."""
 
 from __future__ import annotations
 
@@ -9,11 +10,17 @@ import numpy as np
 from scipy.sparse.linalg import LinearOperator
 
 from ntkcheck.errors import InvalidInputError
-from ntkcheck.spectrum.smallest import Interval, lambda_min
+from ntkcheck.spectrum.smallest import Interval, lambda_min, lambda_min_shift_invert
 from ntkcheck.validation import available_memory_bytes, check_positive_int
 
 # Dense λ_min holds the matrix, its symmetry check and LAPACK's eigenvectors and workspace.
 _DENSE_COPIES = 6
+# Above this size the full spectrum is the slow way to λ_min: at N = 6000 Cholesky shift-invert
+# certified the same interval 3.5× faster (6.6 s vs 23 s) with half the memory.
+_DENSE_MAX_N = 4096
+# Shift-invert holds the matrix and one Cholesky work array; the third copy is headroom for
+# ARPACK's basis, LAPACK's and numpy's blocks, and the allocator.
+_SHIFT_INVERT_COPIES = 3
 
 
 def memmap_operator(path: str | Path, block_rows: int = 4096) -> LinearOperator:
@@ -49,13 +56,30 @@ def lambda_min_npy(
     memory_budget: float | None = None,
     seed: int = 0,
 ) -> float | Interval:
-    """λ_min of the kernel in ``path``: dense when ~6 copies fit in ``memory_budget`` (default:
-    half the available memory), else Lanczos on :func:`memmap_operator` (see
-    :func:`ntkcheck.spectrum.lambda_min` for what ``certify`` guarantees in each case)."""
+    """λ_min of the kernel in ``path``, by the first method whose memory, counted in copies of
+    the N×N float64 matrix, fits in ``memory_budget`` bytes (default: half the available memory):
+
+    - N ≤ 4096 and ~6 copies fit: dense, full spectrum (:func:`ntkcheck.spectrum.lambda_min`).
+    - ~3 copies fit (and any larger N): loaded into memory, Cholesky shift-invert
+      (:func:`ntkcheck.spectrum.smallest.lambda_min_shift_invert`): two Cholesky
+      factorizations (N³/3 flops each) and tens of triangular solves. Its ``certify=True``
+      interval is proven like the dense one, and tight (width ≈ 2(N+3)·u·tr(K)) even when
+      the smallest eigenvalues are clustered.
+    - else: Lanczos on :func:`memmap_operator`, streaming ``block_rows`` rows at a time. Its
+      interval is a Ritz error bar [θ − ‖r‖, θ + ‖r‖]: it contains λ_min unless Lanczos missed
+      the bottom of the spectrum, and it is wide when that bottom is clustered.
+
+    See :func:`ntkcheck.spectrum.lambda_min` for what ``certify`` guarantees.
+    """
     n = _open_square(path).shape[0]
     budget = 0.5 * available_memory_bytes() if memory_budget is None else float(memory_budget)
-    if _DENSE_COPIES * 8.0 * n * n <= budget:
+    size = 8.0 * n * n
+    if n <= _DENSE_MAX_N and _DENSE_COPIES * size <= budget:
         return lambda_min(np.load(path, mmap_mode="r"), certify=certify, seed=seed)
+    if _SHIFT_INVERT_COPIES * size <= budget:
+        # The loaded array is ours: symmetrize it in place rather than copy it.
+        K = np.load(path)
+        return lambda_min_shift_invert(K, certify=certify, seed=seed, overwrite_k=True)
     return lambda_min(memmap_operator(path, block_rows), certify=certify, seed=seed)
 
 

@@ -10,7 +10,8 @@ matrix-free: a ``scipy.sparse.linalg.LinearOperator`` or any object with ``shape
 ``matvec``, such as :func:`ntkcheck.kernels.operator.ntk_operator`. Dense matrices go through
 LAPACK; operators of size n > 2048 through Lanczos, which is what ``seed`` (starting vector) and
 ``tol`` (Ritz residual relative to λ_max; 0 asks for machine precision) control. Smaller
-operators are materialized with n products and handled as dense.
+operators are materialized with n products and handled as dense. Dense matrices too large for
+the full spectrum: :func:`lambda_min_shift_invert` (two Cholesky factorizations, same bounds).
 
 A Gram matrix J Jᵀ is positive semidefinite: a λ_min provably below −n·u·‖K‖₂ (u = 2^-53, the
 float64 unit roundoff) raises :class:`~ntkcheck.errors.NotPSDError`; nothing is ever clipped.
@@ -19,16 +20,24 @@ float64 unit roundoff) raises :class:`~ntkcheck.errors.NotPSDError`; nothing is 
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from typing import Literal, NamedTuple, overload
 
 import numpy as np
 import torch
-from scipy.linalg import eigh
-from scipy.sparse.linalg import LinearOperator
+from scipy.linalg import eigh, lapack
+from scipy.sparse.linalg import LinearOperator, aslinearoperator
 
-from ntkcheck.errors import InvalidInputError, NotPSDError
+from ntkcheck.errors import InvalidInputError, NotPSDError, NTKCheckError
 from ntkcheck.spectrum import lanczos
-from ntkcheck.spectrum.bounds import U, cholesky_lower_bound, rayleigh_upper_bound
+from ntkcheck.spectrum.bounds import (
+    U,
+    abs_matvec,
+    cholesky_lower_bound,
+    rayleigh_upper_bound,
+    rounding_shift,
+    shifted_cholesky,
+)
 from ntkcheck.validation import as_float64_matrix
 
 Kernel = torch.Tensor | np.ndarray | LinearOperator
@@ -39,6 +48,14 @@ _SYMMETRY_RTOL = 1e3 * U
 # ("Internal Error", or an empty result) on matrices with all eigenvalues equal up to rounding,
 # and one dsyevd call costs about what the two subset calls for λ_min and λ_max did.
 _DRIVER = "evd"
+# Shift-invert factors K − σI at σ = −δ, −4δ, −16δ (δ the Cholesky rounding bound): a PSD K
+# factors at the first; failing all three means λ_min ≲ −16δ, far below rounding, and σ jumps
+# below the Gershgorin bound −‖K‖_∞ so that the factor exists and Lanczos can exhibit it.
+_PSD_SHIFTS = 3
+# Shift-invert needs ARPACK's 20-vector basis; smaller matrices cost nothing dense.
+_SHIFT_INVERT_MIN = 32
+# Row blocks for the symmetry checks hold at most this many entries (32 MB).
+_BLOCK_ENTRIES = 2**22
 
 
 class Interval(NamedTuple):
@@ -158,6 +175,105 @@ def check_psd(K: Kernel, *, name: str = "K") -> None:
     _extremes(K, name, certify=False, seed=0, tol=DEFAULT_TOL)
 
 
+def lambda_min_shift_invert(
+    K: torch.Tensor | np.ndarray,
+    *,
+    certify: bool = False,
+    seed: int = 0,
+    tol: float = DEFAULT_TOL,
+    overwrite_k: bool = False,
+) -> float | Interval:
+    """λ_min of a dense symmetric PSD ``K`` (n, n) by Cholesky shift-invert Lanczos.
+
+    For n where the full spectrum is too costly (dsyevd: ~6 copies of K, ≳ 4n³ flops, half of
+    its reduction memory-bound) but two copies of K fit. Same guarantees as :func:`lambda_min`
+    on the dense matrix, at the cost of two Cholesky factorizations (n³/3 flops each):
+
+    1. Factor K − σI = LLᵀ (LAPACK dpotrf) at σ = −δ, δ = (n+3)·u·Σ|k_ii|: for PSD K this is
+       positive definite by more than the factorization's rounding error.
+    2. Lanczos (ARPACK) on (K − σI)⁻¹, applied by two triangular solves (O(n²)), converges to
+       the eigenvector of λ_min with relative gap (λ₂ − λ_min)/(λ_min − σ) rather than
+       (λ₂ − λ_min)/λ_max, so clustered small eigenvalues take tens of solves, not thousands
+       of products (see :func:`lanczos.smallest_vector_shift_invert`).
+    3. ``certify=True``: hi = Rayleigh bound of the Ritz vector, lo = shifted Cholesky just
+       below θ (:mod:`ntkcheck.spectrum.bounds`; the first factor is freed before). Both are
+       proven for the float64 matrix whatever Lanczos returned — unlike the matrix-free path,
+       nothing assumes it found the bottom of the spectrum; a poor θ only widens [lo, hi].
+
+    Memory: K in float64 plus one (n, n) work array. ``K`` is used as is when it is symmetric
+    float64; one symmetric only up to rounding is averaged with its transpose — in place with
+    ``overwrite_k=True`` (an array the caller gives away), else into a copy.
+    ``certify=False`` returns the Rayleigh quotient θ of the Ritz vector.
+
+    Raises:
+        InvalidInputError: ``K`` is not square, not symmetric, or has NaN/inf entries.
+        NotPSDError: λ_min is provably below −n·u·‖K‖₂ (its Rayleigh bound hi is).
+    """
+    _check_tol(tol)
+    S = _symmetric("K", K, in_place=overwrite_k)
+    return _shift_invert(S, "K", certify=certify, seed=seed, tol=tol)
+
+
+def _shift_invert(
+    S: np.ndarray, name: str, *, certify: bool, seed: int, tol: float
+) -> float | Interval:
+    """Steps 1–3 of :func:`lambda_min_shift_invert` on the symmetric float64 matrix ``S``."""
+    n = S.shape[0]
+    if n < _SHIFT_INVERT_MIN:
+        result = _extremes(S, name, certify=certify, seed=seed, tol=tol)
+        return result.interval if certify else result.lambda_min
+    vector = _shift_invert_vector(S, seed=seed, tol=tol)  # frees its factor on return
+    theta = lanczos.ritz(aslinearoperator(S), vector).value
+    upper = rayleigh_upper_bound(S, vector)
+    if upper < 0:  # only a negative hi can fail the PSD test: only then is ‖S‖₂ worth a Lanczos run
+        top = lanczos.largest(aslinearoperator(S), seed=seed, tol=tol)
+        _require_psd(name, theta, upper, max(abs(theta), abs(top.value) + top.residual), n)
+    if not certify:
+        return theta
+    return Interval(cholesky_lower_bound(S, theta), upper)
+
+
+def _shift_invert_vector(S: np.ndarray, *, seed: int, tol: float) -> np.ndarray:
+    """Ritz vector for λ_min(S) by Lanczos on (S − σI)⁻¹, with σ below the spectrum."""
+    factor, sigma = _factor_below_spectrum(S)
+
+    def solve(b: np.ndarray) -> np.ndarray:
+        x, _ = lapack.dpotrs(factor, np.ravel(b), lower=1)
+        return x
+
+    A = aslinearoperator(S)
+    return lanczos.smallest_vector_shift_invert(A, solve, sigma, seed=seed, tol=tol)
+
+
+def _factor_below_spectrum(S: np.ndarray) -> tuple[np.ndarray, float]:
+    """Cholesky factor of S − σI (see :func:`bounds.shifted_cholesky`) and σ, the first shift
+    of :func:`_shifts_below_spectrum` at which it exists."""
+    work = np.empty(S.shape)
+    for sigma in _shifts_below_spectrum(S):
+        factor = shifted_cholesky(S, sigma, work)
+        if factor is not None:
+            return factor, sigma
+    raise NTKCheckError(
+        f"Cholesky of K − σI failed even at σ = {sigma:.3e}, below the Gershgorin bound "
+        "−‖K‖_∞; K cannot be a finite symmetric matrix. Check it for overflow."
+    )
+
+
+def _shifts_below_spectrum(S: np.ndarray) -> Iterator[float]:
+    """σ = −δ·4^j (j < ``_PSD_SHIFTS``, δ the Cholesky rounding bound), which factor any PSD
+    matrix, then σ below the Gershgorin bound −‖S‖_∞, which factors whatever the spectrum.
+
+    Reaching the last means λ_min ≲ −16δ (not PSD); Lanczos then finds the negative λ_min for
+    :func:`_require_psd` to report.
+    """
+    # The floor 2^-511 keeps solves with S − σI, and their squared norms, finite for S = 0.
+    delta = max(rounding_shift(S, 0.0), 2.0**-511)
+    for j in range(_PSD_SHIFTS):
+        yield -delta * 4.0**j
+    gershgorin = float(abs_matvec(S, np.ones(S.shape[0])).max())
+    yield -(gershgorin + delta * 4.0**_PSD_SHIFTS)
+
+
 def _extremes(K: Kernel, name: str, *, certify: bool, seed: int, tol: float) -> _Extremes:
     _check_tol(tol)
     S = _prepare(K, name, seed)
@@ -190,12 +306,16 @@ def _kappa(result: _Extremes) -> float:
     return result.lambda_max / result.lambda_min if result.lambda_min > 0 else math.inf
 
 
-def _symmetric(name: str, K: torch.Tensor | np.ndarray) -> np.ndarray:
-    """``K`` as float64 (n, n), symmetrized when it is symmetric up to rounding only."""
+def _symmetric(name: str, K: torch.Tensor | np.ndarray, *, in_place: bool = False) -> np.ndarray:
+    """``K`` as float64 (n, n), symmetrized when it is symmetric up to rounding only.
+
+    The symmetrized matrix is fl((K + Kᵀ)/2), into a copy or, ``in_place``, into ``K`` itself
+    (when it is float64 already). Checks go by row blocks: no (n, n) temporaries.
+    """
     A = as_float64_matrix(name, K)
-    if np.array_equal(A, A.T):
+    if _exactly_symmetric(A):
         return A
-    asym, size = float(np.linalg.norm(A - A.T)), float(np.linalg.norm(A))
+    asym, size = _asymmetry(A)
     if asym > _SYMMETRY_RTOL * size:
         raise InvalidInputError(
             f"`{name}` is not symmetric: ‖{name} − {name}ᵀ‖_F = {asym:.3e} exceeds "
@@ -203,7 +323,41 @@ def _symmetric(name: str, K: torch.Tensor | np.ndarray) -> np.ndarray:
             f"symmetric; if the asymmetry is rounding from an upstream computation, pass "
             f"({name} + {name}.T) / 2, otherwise the kernel is wrong."
         )
-    return (A + A.T) / 2
+    if not in_place:
+        return (A + A.T) / 2
+    _average_with_transpose(A)
+    return A
+
+
+def _row_blocks(n: int) -> list[slice]:
+    rows = max(1, _BLOCK_ENTRIES // n)
+    return [slice(start, min(start + rows, n)) for start in range(0, n, rows)]
+
+
+def _exactly_symmetric(A: np.ndarray) -> bool:
+    return all(np.array_equal(A[rows], A[:, rows].T) for rows in _row_blocks(A.shape[0]))
+
+
+def _asymmetry(A: np.ndarray) -> tuple[float, float]:
+    """‖A − Aᵀ‖_F and ‖A‖_F."""
+    asym = size = 0.0
+    for rows in _row_blocks(A.shape[0]):
+        asym = math.hypot(asym, float(np.linalg.norm(A[rows] - A[:, rows].T)))
+        size = math.hypot(size, float(np.linalg.norm(A[rows])))
+    return asym, size
+
+
+def _average_with_transpose(A: np.ndarray) -> None:
+    """A ← fl((A + Aᵀ)/2) in place, entry for entry what ``(A + A.T) / 2`` computes.
+
+    Row block i overwrites its rows from column i.start on and the mirror columns; later
+    blocks only read entries of rows and columns ≥ their own start, which i left untouched.
+    """
+    for rows in _row_blocks(A.shape[0]):
+        tail = slice(rows.start, None)
+        mean = (A[rows, tail] + A[tail, rows].T) / 2
+        A[rows, tail] = mean
+        A[tail, rows] = mean.T
 
 
 def _require_psd(name: str, value: float, upper: float, norm: float, n: int) -> None:
