@@ -93,3 +93,7 @@ def test_verify_reuses_the_store_and_status_reports_it(tmp_path, capsys):
                  "--csv", str(tmp_path / "rows.csv")]) == 0  # fmt: skip
     out = capsys.readouterr().out
     assert "1 passed" in out and (tmp_path / "rows.csv").exists()
+    # Claims not yet run are listed by id.
+    assert main(["status", "terjek.lambda_min", "--quick", "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "1 passed" in out and "pending: terjek.lambda_min.concentrates" in out

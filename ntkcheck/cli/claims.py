@@ -135,7 +135,7 @@ def status(args: argparse.Namespace) -> int:
         for label, ids in (("failed", status.failed), ("errors", status.errors),
                            ("pending", status.pending)):  # fmt: skip
             if ids:
-                print(f"  {label}: {', '.join(ids)}")
+                print(f"  {label}: {', '.join(k.claim_id for k in ids)}")
         if args.csv:
             print(f"exported {store.export_csv(args.csv)}")
         if args.parquet:
