@@ -9,6 +9,7 @@ import torch
 from ntkcheck.bench import (
     Case,
     Timing,
+    attainable_ratio,
     format_table,
     gram_floor,
     time_case,
@@ -37,4 +38,17 @@ def test_subprocess_case_and_table():
     assert timing.seconds is not None and timing.seconds > 0, timing.note
     skipped = Timing(Case(16, 2, 8, 1), "tutorial_jacobian", None, None, "skipped: test")
     table = format_table([timing, skipped])
-    assert "tut_jac/auto" in table and "skipped: test" in table
+    assert "tut_jac/auto" in table and "skipped: test" in table and "attainable" in table
+
+
+def test_attainable_ratio_counts_the_passes_against_the_gram_products():
+    # One hidden layer (8 → 4 → 1), N = 2: forward 2·(32 + 4) = 72, backward 1·2·4 = 8,
+    # Gram products 4·(4 + 8) + 4·(1 + 4) = 68 multiply-adds.
+    assert attainable_ratio(Case(4, 1, 2, 1)) == 1.0 + 80 / 68
+    # The passes cost ≈ w/N × the products: large N approaches the floor, large w does not.
+    assert (
+        attainable_ratio(Case(512, 2, 4096, 1))
+        < 1.1
+        < 1.9
+        < attainable_ratio(Case(1024, 2, 512, 1))
+    )

@@ -97,3 +97,8 @@ def test_verify_reuses_the_store_and_status_reports_it(tmp_path, capsys):
     assert main(["status", "terjek.lambda_min", "--quick", "--out", str(tmp_path)]) == 0
     out = capsys.readouterr().out
     assert "1 passed" in out and "pending: terjek.lambda_min.concentrates" in out
+
+
+def test_bench_case_must_be_four_integers(capsys):
+    assert main(["bench", "--case", "1024,2"]) == 2
+    assert "WIDTH,DEPTH,N,OUTPUTS" in capsys.readouterr().err

@@ -107,6 +107,8 @@ def main(argv: list[str] | None = None) -> int:
     bench.add_argument("--full", action="store_true", help="the whole grid (hours)")
     bench.add_argument("--timeout", type=float, default=300.0, help="seconds per case")
     bench.add_argument("--quick", action="store_true", help="one small case (smoke test)")
+    bench.add_argument("--case", action="append", default=[], metavar="W,D,N,O",
+                       help="time this case: width, depth, N, outputs (repeatable)")  # fmt: skip
 
     args = parser.parse_args(argv)
     args.argv = list(sys.argv[1:] if argv is None else argv)

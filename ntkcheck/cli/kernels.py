@@ -126,7 +126,10 @@ def demo(args: argparse.Namespace) -> int:
 def bench(args: argparse.Namespace) -> int:
     from ntkcheck.bench import Case, default_cases, format_table, run_benchmark
 
-    cases = [Case(64, 2, 64, 1)] if args.quick else default_cases(args.full)
+    if args.case:
+        cases = [_case(spec) for spec in args.case]
+    else:
+        cases = [Case(64, 2, 64, 1)] if args.quick else default_cases(args.full)
     bar = tqdm(total=len(cases) * 7, desc="bench", disable=None)
 
     def progress(label: str) -> None:
@@ -137,3 +140,15 @@ def bench(args: argparse.Namespace) -> int:
     bar.close()
     print(format_table(timings))
     return 0
+
+
+def _case(spec: str):
+    from ntkcheck.bench import Case
+
+    try:
+        width, depth, n, outputs = (int(v) for v in spec.split(","))
+    except ValueError:
+        raise ValueError(
+            f"--case takes WIDTH,DEPTH,N,OUTPUTS (four integers), got {spec!r}."
+        ) from None
+    return Case(width, depth, n, outputs)

@@ -237,7 +237,7 @@ def lr_transfer(verdict: Any, spec: Figure) -> Any:
             f"{verdict.claim_id}: lr_transfer needs y = (curves, limit curves, ...)."
         )
     curves, limit_curves = array(verdict, spec.y[0]), array(verdict, spec.y[1])
-    widths = _sweep(verdict, spec.groups if isinstance(spec.groups, str) else spec.groups[0])
+    widths = _sweep(verdict, spec.role("groups", 0))
     if curves.ndim != 3 or curves.shape[0] != widths.size or limit_curves.shape != curves.shape:
         raise FigureDataError(
             f"{verdict.claim_id}: loss curves {curves.shape} and limit curves "
@@ -304,13 +304,13 @@ def gan_residual(verdict: Any, spec: Figure) -> Any:
     bound = None
     if spec.bound:
         r = requirement(verdict, spec.bound)
-        bound = (
-            np.broadcast_to(np.asarray(r.bound, dtype=float).reshape(-1), (seeds,))
-            if (np.size(r.bound) in (1, seeds))
-            else None
-        )
-        if bound is None:
-            raise FigureDataError(f"{verdict.claim_id}: bound of {spec.bound!r} is not per seed.")
+        bound = np.asarray(r.bound, dtype=float).reshape(-1)
+        if bound.size not in (1, seeds):
+            raise FigureDataError(
+                f"{verdict.claim_id}: the bound of {spec.bound!r} has {bound.size} values for "
+                f"{seeds} seeds; it must be one value or one per seed."
+            )
+        bound = np.broadcast_to(bound, (seeds,))
     rate = array(verdict, spec.rate).reshape(-1) if spec.rate else None
     floor = array(verdict, spec.limit).reshape(-1) if spec.limit else None
     for s in range(seeds):
