@@ -78,15 +78,15 @@ def lambda_min_vs_width(verdict: Any, spec: Figure) -> Any:
             )
         for g in range(lam.shape[0]):
             color = f"C{(i * lam.shape[0] + g) % 10}"
-            prefix = ", ".join(s for s in (spec.label(i), names[g]) if s)
-            _band(ax, x, lam[g], color, f"{prefix}: seed mean (band: range)", center="mean")
+            prefix = "".join(f"{s}: " for s in (spec.label(i), names[g]) if s)
+            _band(ax, x, lam[g], color, f"{prefix}seed mean (band: range)", center="mean")
             if limit is not None:
                 ax.axhline(
                     limit[g],
                     color=color,
                     ls="--",
                     lw=1,
-                    label=rf"{prefix}: infinite width $\lambda_{{\min}}(K_\infty)$",
+                    label=rf"{prefix}infinite width $\lambda_{{\min}}(K_\infty)$",
                 )
     log_axis(ax, x, spec.xlabel or "hidden width m")
     ax.set_ylabel(spec.ylabel or r"$\lambda_{\min}$")
@@ -126,8 +126,8 @@ def loglog_slope(verdict: Any, spec: Figure) -> Any:
         for g in range(y.shape[0]):
             c = f"C{color % 10}"
             color += 1
-            label = ", ".join(s for s in (spec.label(i), names[g]) if s)
-            _band(ax, x, y[g], c, f"{label} (seed mean, band: range)", center="mean")
+            label = "".join(f"{s}, " for s in (spec.label(i), names[g]) if s)
+            _band(ax, x, y[g], c, f"{label}seed mean (band: range)", center="mean")
             if np.all(y[g] > 0) and x.size >= 2:
                 fit = fit_slope(x, y[g])
                 ref = np.exp(np.polyval([fit.slope, fit.intercept], np.log(x)))
@@ -376,13 +376,13 @@ def sigma_min_vs_k(verdict: Any, spec: Figure) -> Any:
 
 
 def flow_nll(verdict: Any, spec: Figure) -> Any:
-    """One panel per ``y`` (k, seeds, R) of NLL curves: NLL vs training step (``x``) per width
+    """One row per ``y`` (k, seeds, R) of NLL curves: NLL vs training step (``x``) per width
     (``groups``), seed mean with range, and the ``limit`` reference (the best uniform density
-    on the data's box) when given."""
+    on the data's box, seed mean) when given; left the whole run, right from step T/4 on,
+    where the widths' differences that the claims compare are visible."""
     plt = pyplot()
-    fig, axes = plt.subplots(1, len(spec.y), figsize=(5.2 * len(spec.y), 4.2), squeeze=False)
+    fig, axes = plt.subplots(len(spec.y), 2, figsize=(10.4, 3.9 * len(spec.y)), squeeze=False)
     for i, key in enumerate(spec.y):
-        ax = axes[0, i]
         steps = array(verdict, spec.role("x", i)).reshape(-1)
         widths = np.asarray(values(verdict, spec.role("groups", i)), dtype=float).reshape(-1)
         curves = array(verdict, key)
@@ -391,16 +391,21 @@ def flow_nll(verdict: Any, spec: Figure) -> Any:
                 f"{verdict.claim_id}: {key!r} has shape {curves.shape}; needs (widths "
                 f"{widths.size}, seeds, checkpoints {steps.size})."
             )
-        for g, m in enumerate(widths):
-            _band(ax, steps, curves[g].T, f"C{g % 10}", f"m = {m:g}", center="mean")
-        if spec.role("limit", i):
-            level = float(array(verdict, spec.role("limit", i)).mean())
-            ax.axhline(level, color="k", ls="--", lw=1, label="best uniform density on the box")
-        ax.set_xlabel(spec.xlabel or "training step")
-        ax.set_ylabel(spec.ylabel or "train NLL (nats per example; band: seed range)")
-        ax.set_title(spec.label(i), fontsize=9)
-        ax.legend(fontsize=7)
-        ax.grid(True, alpha=0.3)
+        late = steps >= steps.max() / 4
+        for ax, keep, title in ((axes[i, 0], slice(None), spec.label(i)),
+                                (axes[i, 1], late, "from step T/4")):  # fmt: skip
+            for g, m in enumerate(widths):
+                _band(ax, steps[keep], curves[g][:, keep].T, f"C{g % 10}", f"m = {m:g}",
+                      center="mean")  # fmt: skip
+            # The reference line stays on the whole-run panel: in the zoom it would set the scale.
+            if spec.role("limit", i) and ax is axes[i, 0]:
+                level = float(array(verdict, spec.role("limit", i)).mean())
+                ax.axhline(level, color="k", ls="--", lw=1, label="best uniform density on the box")
+            ax.set_xlabel(spec.xlabel or "training step")
+            ax.set_ylabel(spec.ylabel or "train NLL (nats per example; band: seed range)")
+            ax.set_title(title, fontsize=9)
+            ax.legend(fontsize=7)
+            ax.grid(True, alpha=0.3)
     return fig
 
 

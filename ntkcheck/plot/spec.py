@@ -91,4 +91,8 @@ class Figure:
         return value[index] if isinstance(value, tuple) else value
 
     def label(self, index: int) -> str:
-        return self.labels[index] if self.labels else self.y[index]
+        """The legend name of the ``index``-th y: its label, else its key when there are
+        several y (one y needs no name)."""
+        if self.labels:
+            return self.labels[index]
+        return self.y[index] if len(self.y) > 1 else ""
