@@ -53,6 +53,10 @@ def on_device(device: str | torch.device | None = None) -> Iterator[torch.device
     (models, data and kernels built inside land there). Names are checked with
     :func:`resolve_device`; a ``torch.device`` is taken as already resolved."""
     resolved = device if isinstance(device, torch.device) else resolve_device(device)
+    if resolved == torch.get_default_device():
+        # Already the default: skip the device mode, which intercepts every torch call.
+        yield resolved
+        return
     with torch.device(resolved):
         yield resolved
 
