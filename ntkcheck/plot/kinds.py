@@ -223,8 +223,9 @@ def loss_envelope(verdict: Any, spec: Figure) -> Any:
 
 
 def lr_transfer(verdict: Any, spec: Figure) -> Any:
-    """Left: loss curves at every width (colour; one line per seed) at the transferred step
-    size and the infinite-width (kernel-regime) curve. Right: the largest stable step size
+    """Left: loss vs step at every width (colour) at the transferred step size, the network's
+    and the infinite-width kernel dynamics' started from the same initial outputs (seed
+    medians; band: the network's seed range). Right: the largest stable step size
     η_crit · λ_max(K∞) vs width per parameterization (``y[2:]``; ``limit`` = λ_max(K∞)), with
     the line at 2.
 
@@ -247,24 +248,16 @@ def lr_transfer(verdict: Any, spec: Figure) -> Any:
     fig, axes = plt.subplots(1, panels, figsize=(5.2 * panels, 4.2), squeeze=False)
     ax = axes[0, 0]
     t = np.arange(curves.shape[2])
+    # The limit curves start from each network's own initial outputs f_0, so they differ by
+    # width and seed: each width's finite and K∞ curves are compared as geometric seed medians.
     for g, m in enumerate(widths):
-        for s in range(curves.shape[1]):
-            ax.plot(
-                t,
-                curves[g, s],
-                color=f"C{g % 10}",
-                lw=1,
-                alpha=0.8,
-                label=f"m = {m:g} (each seed)" if s == 0 else None,
-            )
-    for s in range(curves.shape[1]):
-        ax.plot(
-            t,
-            limit_curves[0, s],
-            "k--",
-            lw=0.9,
-            label="infinite width (kernel regime)" if s == 0 else None,
-        )
+        color = f"C{g % 10}"
+        finite = np.exp(np.median(np.log(curves[g]), axis=0))
+        kernel = np.exp(np.median(np.log(limit_curves[g]), axis=0))
+        ax.fill_between(t, curves[g].min(0), curves[g].max(0), color=color, alpha=0.15, lw=0)
+        ax.plot(t, finite, color=color, lw=1.4, label=f"m = {m:g}: network (median, band: range)")
+        ax.plot(t, kernel, color=color, ls="--", lw=1.1,
+                label=f"m = {m:g}: $K_\\infty$ dynamics from the same $f_0$")  # fmt: skip
     ax.set_yscale("log")
     ax.set_xlabel("gradient step t")
     ax.set_ylabel(spec.ylabel or r"training loss $L_t = \frac{1}{2n}\|f - y\|^2$")
