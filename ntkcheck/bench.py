@@ -27,6 +27,7 @@ from ntkcheck.models.functional import functionalize
 from ntkcheck.models.mlp import MLP
 from ntkcheck.validation import available_memory_bytes
 
+INPUT_DIM = 8  # inputs of every benchmark MLP: unit vectors in R^8
 CANDIDATES = ("auto", "structured", "jacobian", "ntk_vp", "tutorial_jacobian", "tutorial_ntk_vp")
 
 
@@ -110,8 +111,14 @@ def gram_floor(model: torch.nn.Module, x: torch.Tensor) -> Callable[[], None]:
     return run
 
 
+def _layers(case: Case) -> list[tuple[int, int]]:
+    """(in, out) of the benchmark MLP's dense layers (no biases: bias_std = 0)."""
+    sizes = [INPUT_DIM] + [case.width] * case.depth + [case.outputs]
+    return list(zip(sizes[:-1], sizes[1:]))
+
+
 def _memory_estimate(case: Case, method: str) -> float:
-    p = case.width * case.width * (case.depth - 1) + case.width * (8 + case.outputs)
+    p = sum(i * j for i, j in _layers(case))
     o, n = case.outputs, case.n
     if method in ("tutorial_jacobian", "jacobian"):
         return 8.0 * (2 * n * o * p + n * n * o * o * 2)
@@ -127,8 +134,10 @@ def _run_case(case: Case, method: str) -> dict:
     per-architecture caches, e.g. the structured path's coverage probe), then the timed call
     on all N. ``warmup_seconds`` records that first call.
     """
-    model = MLP(8, case.width, case.depth, case.outputs, seed=0)
-    x = torch.randn(case.n, 8, dtype=torch.float64, generator=torch.Generator().manual_seed(0))
+    model = MLP(INPUT_DIM, case.width, case.depth, case.outputs, seed=0)
+    x = torch.randn(
+        case.n, INPUT_DIM, dtype=torch.float64, generator=torch.Generator().manual_seed(0)
+    )
     x = x / x.norm(dim=1, keepdim=True)
 
     def make(xs: torch.Tensor) -> Callable[[], object]:
@@ -205,8 +214,7 @@ def attainable_ratio(case: Case) -> float:
     With O = 1 and square hidden layers the passes cost ≈ w/N × the floor: the 1.5× target is
     out of reach unless N ≳ 2w.
     """
-    sizes = [8] + [case.width] * case.depth + [case.outputs]
-    layers = list(zip(sizes[:-1], sizes[1:]))
+    layers = _layers(case)
     n, o = case.n, case.outputs
     forward = n * sum(i * j for i, j in layers)
     backward = o * n * sum(i * j for i, j in layers[1:])

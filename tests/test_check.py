@@ -5,13 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import sympy as sp
+from _toy import toy_claim
 
 from ntkcheck.check import Verdict, check
 from ntkcheck.results import read_record, write_record
-from proofs.claim import Claim, ClaimDefinitionError, Requirement, Source
+from proofs.claim import ClaimDefinitionError, Requirement
 
 x, t, lam = sp.symbols("x t lam")
-SRC = Source("Test paper", "0000.00000", "Theorem 1")
 ENVELOPE = Requirement("loss", "<=", (1 - lam / sp.Integer(2)) ** sp.Symbol("t"), "envelope")
 WINDOW = Requirement("slope", "in", sp.Interval(-0.8, -0.3), "slope window")
 
@@ -19,16 +19,13 @@ WINDOW = Requirement("slope", "in", sp.Interval(-0.8, -0.3), "slope window")
 def _claim(measure, requirements=(WINDOW,), **kw):
     base = dict(
         id="test.toy.rate",
-        source=SRC,
-        status="derived",
         statement="A toy geometric decay.",
         requirements=requirements,
         measure=measure,
         measured=("loss", "slope", "lam"),
         sizes={s: {"x": 2.0} for s in ("quick", "default", "full")},
     )
-    base.update(kw)
-    return Claim(**base)
+    return toy_claim(**{**base, **kw})
 
 
 def _toy(setting):

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 import sympy as sp
 import torch
+from _toy import toy_claim
 
 from ntkcheck.check import check
 from ntkcheck.cli import main
@@ -18,7 +19,7 @@ from ntkcheck.errors import DeviceError
 from ntkcheck.models import MLP
 from ntkcheck.store import store_key
 from proofs import get_claim
-from proofs.claim import Claim, Requirement, Source
+from proofs.claim import Requirement
 
 CUDA = torch.cuda.is_available()
 # The module, not the function ntkcheck.check that the package re-exports under the same name.
@@ -31,15 +32,12 @@ def _measure(setting):
     return {"x": 1.0}
 
 
-TOY = Claim(
+TOY = toy_claim(
     id="test.device.toy",
-    source=Source("Test paper", "0000.00000", "Theorem 1"),
-    status="derived",
     statement="x is one.",
     requirements=(Requirement("x", "==", sp.Integer(1), "x"),),
     measure=_measure,
     measured=("x",),
-    sizes={s: {"seed": 0} for s in ("quick", "default", "full")},
 )
 
 

@@ -185,8 +185,9 @@ def probe_batch_coupling(fm: FunctionalModel, x: torch.Tensor, *, rtol: float = 
     xs = x[:k]
     with torch.no_grad():
         out = fm(xs)
-        alone = torch.cat([fm(xs[i : i + 1]) for i in sorted({0, k - 1})])
-        batched = out[sorted({0, k - 1})]
+        ends = sorted({0, k - 1})
+        alone = torch.cat([fm(xs[i : i + 1]) for i in ends])
+        batched = out[ends]
         scale = out.abs().max().clamp_min(1e-300)
         err = float((batched - alone).abs().max() / scale)
         if not err <= rtol * 1e4:

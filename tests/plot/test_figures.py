@@ -6,26 +6,25 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import sympy as sp
+from _toy import toy_claim
 
 from ntkcheck.check import Verdict, check
 from ntkcheck.plot import KINDS, Figure, FigureDataError, claim_figure, close, figure_spec
 from ntkcheck.plot.kinds import BUILDERS
 from ntkcheck.results import read_record, write_record
-from proofs.claim import Claim, Requirement, Source
+from proofs.claim import Requirement
 
 WIDTHS = np.array([64.0, 256.0, 1024.0])
 
 
 def _claim(figure, measure):
-    return Claim(
+    return toy_claim(
         id="test.toy.slope",
-        source=Source("Test paper", "0000.00000", "Theorem 1"),
         status="lineage",
         statement="The distance decays like m^(-1/2).",
         requirements=(Requirement("slope", "in", sp.Interval(-0.75, -0.25), "log-log slope"),),
         measure=measure,
         measured=("slope",),
-        sizes={s: {"seed": 0} for s in ("quick", "default", "full")},
         figure=figure,
     )
 
