@@ -8,9 +8,9 @@ from pathlib import Path
 
 from mkdocs.structure.files import File, Files
 
+from ntkcheck.claims import registry
 from ntkcheck.docs_pages import claim_page, index_page
 from ntkcheck.report import read_report
-from proofs import registry
 
 
 def on_files(files: Files, config) -> Files:

@@ -1,116 +1,82 @@
 """ntkcheck: executable checks of the theory of overparameterized learning.
 
-Data flows one way: models -> kernels -> spectrum / dynamics -> check -> report, plot, docs.
-This module only re-exports the public API.
+Data flows one way: models -> kernels -> spectrum / dynamics -> claims -> report, plot, docs.
+This module only re-exports the public API, lazily: a name is imported on first use, so that
+``import ntkcheck`` (and the pytest plugin) does not import torch.
 """
 
-from ntkcheck import data, models
-from ntkcheck.check import RequirementResult, Verdict, check
-from ntkcheck.device import on_device, resolve_device
-from ntkcheck.dynamics import (
-    KernelDrift,
-    LazyDistance,
-    Trajectory,
-    infinite_width_mse_residuals,
-    kernel_drift,
-    lazy_distance,
-    linearize,
-    linearized_mse_residuals,
-    mse_loss,
-    run,
-    train,
-)
-from ntkcheck.errors import (
-    CrossExampleCouplingError,
-    DeviceError,
-    DivergenceWarning,
-    InvalidInputError,
-    KernelMemoryError,
-    NotPSDError,
-    NTKCheckError,
-    PrecisionWarning,
-)
-from ntkcheck.kernels import (
-    LeakyAbs,
-    NTKPlan,
-    analytic_ntk,
-    assemble_ntk_blocks,
-    du_h_infinity,
-    empirical_ntk,
-    ntk_operator,
-    plan_ntk,
-    reference_ntk,
-)
-from ntkcheck.notebook import verify
-from ntkcheck.spectrum import (
-    Interval,
-    SpectrumSummary,
-    check_psd,
-    condition_number,
-    lambda_max,
-    lambda_min,
-    lambda_min_npy,
-    memmap_operator,
-    spectrum_summary,
-)
-from ntkcheck.stats import Rate, SlopeFit, loglog_slope, success_rate
-from ntkcheck.store import ResultStore
-from ntkcheck.sweep import Task, TaskResult, sweep
+from ntkcheck import _lazy
 
 __version__ = "0.1.0"
 
-__all__ = [
-    "CrossExampleCouplingError",
-    "DeviceError",
-    "DivergenceWarning",
-    "Interval",
-    "InvalidInputError",
-    "KernelDrift",
-    "KernelMemoryError",
-    "LazyDistance",
-    "LeakyAbs",
-    "NTKCheckError",
-    "NTKPlan",
-    "NotPSDError",
-    "PrecisionWarning",
-    "Rate",
-    "ResultStore",
-    "RequirementResult",
-    "SlopeFit",
-    "SpectrumSummary",
-    "Task",
-    "TaskResult",
-    "Trajectory",
-    "Verdict",
-    "analytic_ntk",
-    "assemble_ntk_blocks",
-    "check",
-    "check_psd",
-    "condition_number",
-    "data",
-    "du_h_infinity",
-    "empirical_ntk",
-    "infinite_width_mse_residuals",
-    "kernel_drift",
-    "lambda_max",
-    "lambda_min",
-    "lambda_min_npy",
-    "on_device",
-    "lazy_distance",
-    "linearize",
-    "linearized_mse_residuals",
-    "loglog_slope",
-    "memmap_operator",
-    "models",
-    "mse_loss",
-    "ntk_operator",
-    "plan_ntk",
-    "reference_ntk",
-    "resolve_device",
-    "run",
-    "spectrum_summary",
-    "success_rate",
-    "sweep",
-    "train",
-    "verify",
-]
+_EXPORTS = {
+    # packages
+    "claims": "ntkcheck.claims",
+    "data": "ntkcheck.data",
+    "models": "ntkcheck.models",
+    # kernels
+    "LeakyAbs": "ntkcheck.kernels",
+    "NTKPlan": "ntkcheck.kernels",
+    "analytic_ntk": "ntkcheck.kernels",
+    "assemble_ntk_blocks": "ntkcheck.kernels",
+    "du_h_infinity": "ntkcheck.kernels",
+    "empirical_ntk": "ntkcheck.kernels",
+    "ntk_operator": "ntkcheck.kernels",
+    "plan_ntk": "ntkcheck.kernels",
+    "reference_ntk": "ntkcheck.kernels",
+    # spectrum
+    "Interval": "ntkcheck.spectrum",
+    "SpectrumSummary": "ntkcheck.spectrum",
+    "check_psd": "ntkcheck.spectrum",
+    "condition_number": "ntkcheck.spectrum",
+    "lambda_max": "ntkcheck.spectrum",
+    "lambda_min": "ntkcheck.spectrum",
+    "lambda_min_npy": "ntkcheck.spectrum",
+    "memmap_operator": "ntkcheck.spectrum",
+    "spectrum_summary": "ntkcheck.spectrum",
+    # dynamics
+    "KernelDrift": "ntkcheck.dynamics",
+    "LazyDistance": "ntkcheck.dynamics",
+    "Trajectory": "ntkcheck.dynamics",
+    "infinite_width_mse_residuals": "ntkcheck.dynamics",
+    "kernel_drift": "ntkcheck.dynamics",
+    "lazy_distance": "ntkcheck.dynamics",
+    "linearize": "ntkcheck.dynamics",
+    "linearized_mse_residuals": "ntkcheck.dynamics",
+    "mse_loss": "ntkcheck.dynamics",
+    "run": "ntkcheck.dynamics",
+    "train": "ntkcheck.dynamics",
+    # claims: checking them, and their results
+    "Claim": "ntkcheck.claims",
+    "RequirementResult": "ntkcheck.claims",
+    "Verdict": "ntkcheck.claims",
+    "check": "ntkcheck.claims",
+    "get_claim": "ntkcheck.claims",
+    "verify": "ntkcheck.notebook",
+    "ResultStore": "ntkcheck.store",
+    "Task": "ntkcheck.sweep",
+    "TaskResult": "ntkcheck.sweep",
+    "sweep": "ntkcheck.sweep",
+    # statistics
+    "Rate": "ntkcheck.stats",
+    "SlopeFit": "ntkcheck.stats",
+    "loglog_slope": "ntkcheck.stats",
+    "success_rate": "ntkcheck.stats",
+    # devices
+    "on_device": "ntkcheck.device",
+    "resolve_device": "ntkcheck.device",
+    # errors and warnings
+    "ClaimDefinitionError": "ntkcheck.errors",
+    "CrossExampleCouplingError": "ntkcheck.errors",
+    "DeviceError": "ntkcheck.errors",
+    "DivergenceWarning": "ntkcheck.errors",
+    "InvalidInputError": "ntkcheck.errors",
+    "KernelMemoryError": "ntkcheck.errors",
+    "NTKCheckError": "ntkcheck.errors",
+    "NotPSDError": "ntkcheck.errors",
+    "PrecisionWarning": "ntkcheck.errors",
+    "SettingError": "ntkcheck.errors",
+}
+
+__all__ = sorted(_EXPORTS)
+__getattr__, __dir__ = _lazy.lazy_exports(__name__, globals(), _EXPORTS)

@@ -40,3 +40,36 @@ class DivergenceWarning(UserWarning):
 
 class DeviceError(NTKCheckError, RuntimeError):
     """The requested device is unknown or not available on this machine."""
+
+
+class ClaimDefinitionError(NTKCheckError, ValueError):
+    """A claim's own definition is inconsistent (unknown symbol, bad size, duplicate name...)."""
+
+
+class SettingError(InvalidInputError, KeyError):
+    """A setting names an unknown field or gives a field a value it cannot take.
+
+    Also a ``KeyError`` so that ``except KeyError`` around unknown keys keeps working."""
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return str(self.args[0]) if self.args else ""
+
+
+class UnknownClaimError(SettingError):
+    """No registered claim has this id (the message suggests the closest ones)."""
+
+
+class PluginWarning(UserWarning):
+    """A claims plugin could not be loaded (or registered a duplicate id) and was skipped."""
+
+
+class FigureDataError(NTKCheckError, ValueError):
+    """A verdict lacks the arrays its figure spec names, or their shapes do not fit."""
+
+
+class StoreSchemaError(NTKCheckError, ValueError):
+    """The file is not a results store this ntkcheck can read (newer or unknown schema)."""
+
+
+class StoreAccessError(NTKCheckError, PermissionError):
+    """The results store cannot be written (or does not exist for reading)."""

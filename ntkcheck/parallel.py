@@ -103,7 +103,11 @@ def _local(
         futures = {pool.submit(_call_shared, fn, item): i for i, item in enumerate(items)}
         for future in as_completed(futures):
             yield futures[future], future.result()
-    except BaseException:
+    except BaseException as err:
+        if isinstance(err, KeyboardInterrupt):
+            # Ctrl-C: stop the running calls too, instead of waiting for them at exit.
+            for process in list(getattr(pool, "_processes", {}).values()):
+                process.terminate()
         pool.shutdown(wait=False, cancel_futures=True)
         raise
     pool.shutdown()

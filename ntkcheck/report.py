@@ -1,5 +1,12 @@
-"""Reports of verdicts: the pass/fail table printed by ``ntkcheck verify`` and the stored JSON
-report (arrays in the sibling .npz, see :mod:`ntkcheck.results`)."""
+"""Reports of verdicts: the table printed by ``ntkcheck verify`` and the stored JSON report
+(arrays in the sibling .npz, see :mod:`ntkcheck.results`).
+
+Report layout (``format`` = ``ntkcheck.report/1``): ``command``, ``size``, ``versions``,
+``summary`` (counts per outcome), ``verdicts`` (each a :class:`~ntkcheck.claims.Verdict` as a
+dict: ``claim_id``, ``outcome`` ∈ {pass, fail, vacuous, error}, ``cached``, ``foil``,
+``code_version``, ``requirements`` (each with its ``outcome``, ``margin``, ``tightness``,
+``worst_index`` and ``worst_at``), ``measured``, ``error``, ...).
+"""
 
 from __future__ import annotations
 
@@ -7,54 +14,64 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
-from ntkcheck.check import RequirementResult, Verdict
+from ntkcheck.claims.verdict import Verdict
 from ntkcheck.provenance import versions
 from ntkcheck.results import read_record, write_record
 
 REPORT_FORMAT = "ntkcheck.report/1"
-
-
-def headline(r: RequirementResult) -> tuple[str, str]:
-    """(measured, bound) of a requirement as short strings (worst element for arrays)."""
-    if r.relation == "in":
-        return _value(r.measured, r.worst_index), f"[{r.bound[0]:.3g}, {r.bound[1]:.3g}]"
-    return _value(r.measured, r.worst_index), _value(r.bound, r.worst_index)
-
-
-def _value(x: Any, worst: int | None) -> str:
-    """A scalar, or an array's worst element as ``value@index``."""
-    arr = np.asarray(x, dtype=float).reshape(-1)
-    if arr.size == 1:
-        return f"{arr[0]:.4g}"
-    i = min(worst or 0, arr.size - 1)
-    return f"{arr[i]:.4g}@{i}" if arr.size else "[]"
+OUTCOMES = ("pass", "fail", "vacuous", "error")
 
 
 def table(verdicts: Iterable[Verdict]) -> str:
-    """One row per gating requirement: claim, status, outcome, measured, relation, bound, margin."""
-    rows = [
-        ["claim", "status", "verdict", "requirement", "measured", "rel", "bound", "margin", "s"]
+    """One row per gating requirement: claim, status, outcome, measured (worst element and
+    where), relation, bound, margin, tightness; an error shows its reason instead."""
+    head = [
+        "claim",
+        "status",
+        "verdict",
+        "requirement",
+        "measured",
+        "rel",
+        "bound",
+        "margin",
+        "tight",
+        "s",
     ]
+    rows = [head]
     for v in verdicts:
-        reqs = [r for r in v.requirements if not r.report_only] or [None]
+        verdict = v.outcome.upper() + (" (foil)" if v.foil else "")
+        first = [v.claim_id, v.status, verdict]
+        reqs = [r for r in v.requirements if not r.report_only]
+        if v.outcome == "error" or not reqs:
+            rows.append([*first, "error: " + v.reason(), "", "", "", "", "", f"{v.seconds:.1f}"])
+            continue
         for i, r in enumerate(reqs):
-            first = i == 0
-            if r is None:
-                cells = ["—", "", "", "", "", ""]
-            else:
-                m, b = headline(r)
-                cells = [r.name, m, r.relation, b, f"{r.margin:+.3g}", ""]
+            measured, bound = r.headline()
+            name = r.name if r.outcome == "pass" else f"{r.name} ({r.tag()})"
             rows.append(
-                [v.claim_id if first else "", v.status if first else "",
-                 v.outcome.upper() if first else "", *cells[:5],
-                 f"{v.seconds:.1f}" if first else ""]
-            )  # fmt: skip
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+                [
+                    *(first if i == 0 else ["", "", ""]),
+                    name,
+                    measured,
+                    r.relation,
+                    bound,
+                    f"{r.margin:+.3g}",
+                    f"{r.tightness:.3g}",
+                    f"{v.seconds:.1f}" if i == 0 else "",
+                ]
+            )
+    widths = [max(len(row[i]) for row in rows if len(row) > i) for i in range(len(head))]
     lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))
     return "\n".join(lines)
+
+
+LEGEND = (
+    "measured: the worst element of an array and where it is; margin: relative slack of the "
+    "worst element (> 0 holds, < 0 violated); tight: measured/bound for a '<=' bound (bound/"
+    "measured for '>='), 1 = the bound is attained, near 0 = a loose bound; VACUOUS: the bound "
+    "cannot be violated in the quantity's range (not a pass)."
+)
 
 
 def write_report(verdicts: list[Verdict], path: str | Path, command: str, size: str) -> Path:
@@ -64,7 +81,7 @@ def write_report(verdicts: list[Verdict], path: str | Path, command: str, size: 
         "command": command,
         "size": size,
         "versions": versions(),
-        "summary": {o: sum(v.outcome == o for v in verdicts) for o in ("pass", "fail", "error")},
+        "summary": {o: sum(v.outcome == o for v in verdicts) for o in OUTCOMES},
         "verdicts": [v.to_dict() for v in verdicts],
     }
     return write_record(record, path)

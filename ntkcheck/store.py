@@ -5,9 +5,10 @@ timeout). A row holds the Verdict as JSON text plus its arrays as an ``.npz`` bl
 ``allow_pickle=False``: stored results are data, never code. Each :meth:`ResultStore.put` is one
 transaction, so an interrupted sweep leaves only whole rows behind.
 
-The code version is the ntkcheck version plus a short hash of the claim's definition (id,
-requirements, assumptions, sizes, constants): editing a claim retires its old rows. Editing only
-a claim's ``measure`` code does not; pass ``fresh=True`` (or bump the version) after doing so.
+The code version (:func:`ntkcheck.claims.code_version`) is the ntkcheck version plus a hash of
+the claim's declaration and of its paper folder's code: editing a bound or a measurement retires
+the old rows. Error verdicts are stored (``status`` lists them) but never served as results: the
+next sweep re-runs them.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import csv
 import hashlib
 import json
 import math
+import os
 import sqlite3
 import time
 from collections.abc import Iterable, Mapping
@@ -28,8 +30,9 @@ from typing import Any
 import numpy as np
 import torch
 
-from ntkcheck.check import Verdict
-from ntkcheck.errors import NTKCheckError
+from ntkcheck.claims.verdict import Verdict
+from ntkcheck.claims.version import code_version
+from ntkcheck.errors import StoreAccessError, StoreSchemaError
 from ntkcheck.results import decode, encode
 
 SCHEMA_VERSION = 1
@@ -47,10 +50,6 @@ COLUMNS = (
 )  # fmt: skip
 
 
-class StoreSchemaError(NTKCheckError, ValueError):
-    """The file is not a results store this ntkcheck can read (newer or unknown schema)."""
-
-
 @dataclass(frozen=True)
 class StoreKey:
     """Identity of one stored result. ``seed`` is the setting's ``seed`` field (None if absent);
@@ -64,16 +63,19 @@ class StoreKey:
 
 @dataclass(frozen=True)
 class StoreStatus:
-    """Where a list of target keys stands: passed, failed, errored or not yet stored."""
+    """Where a list of target keys stands: passed, failed, vacuous, errored or not yet stored
+    (errors are re-run by the next sweep)."""
 
     passed: list[StoreKey]
     failed: list[StoreKey]
+    vacuous: list[StoreKey]
     errors: list[StoreKey]
     pending: list[StoreKey]
 
     def summary(self) -> str:
-        counts = (len(self.passed), len(self.failed), len(self.errors), len(self.pending))
-        return "{} passed, {} failed, {} errors, {} pending".format(*counts)
+        counts = (len(self.passed), len(self.failed), len(self.vacuous), len(self.errors),
+                  len(self.pending))  # fmt: skip
+        return "{} passed, {} failed, {} vacuous, {} errors, {} pending".format(*counts)
 
 
 def canonical_json(value: Any) -> str:
@@ -86,27 +88,16 @@ def setting_hash(setting: Mapping[str, Any]) -> str:
     return hashlib.sha256(canonical_json(dict(setting)).encode()).hexdigest()[:16]
 
 
-def code_version(claim: Any) -> str:
-    """``<ntkcheck version>+<12 hex digits>`` hashing the claim's definition."""
-    definition = {
-        "id": claim.id,
-        "requirements": [
-            [r.name, r.relation, str(r.bound), r.tolerance, r.report_only]
-            for r in claim.requirements
-        ],
-        "assumptions": [str(a) for a in claim.assumptions],
-        "sizes": {k: dict(v) for k, v in claim.sizes.items()},
-        "constants": dict(claim.constants),
-    }
-    digest = hashlib.sha256(canonical_json(definition).encode()).hexdigest()[:12]
-    return f"{metadata.version('ntkcheck')}+{digest}"
-
-
-def store_key(claim: Any, setting: Mapping[str, Any], device: str = "cpu") -> StoreKey:
+def store_key(
+    claim: Any, setting: Mapping[str, Any], device: str = "cpu", *, foil: bool = False
+) -> StoreKey:
     """The key of ``claim`` checked on the full ``setting`` (as ``claim.setting(size, ...)``)
-    on ``device`` (results on another device differ by rounding, so they are kept apart)."""
+    on ``device`` (results on another device differ by rounding, so they are kept apart),
+    under its foil or not."""
     seed = setting.get("seed")
     hashed = dict(setting) if device == "cpu" else {**setting, "__device__": device}
+    if foil:
+        hashed["__foil__"] = claim.foil.description
     return StoreKey(
         claim.id,
         setting_hash(hashed),
@@ -119,27 +110,52 @@ class ResultStore:
     """A results store in the SQLite file ``path`` (created with its folder if missing).
 
     One connection per process: open a ResultStore in each writer. Use as a context manager or
-    call :meth:`close`.
+    call :meth:`close`. ``readonly=True`` only reads (a store in a read-only folder, or another
+    user's). A damaged or foreign file is refused when opened (:class:`StoreSchemaError`), an
+    unwritable one before any work (:class:`StoreAccessError`).
     """
 
-    def __init__(self, path: str | Path, *, timeout: float = 60.0) -> None:
+    def __init__(self, path: str | Path, *, timeout: float = 60.0, readonly: bool = False) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        # isolation_level=None: transactions are explicit (BEGIN IMMEDIATE below).
-        self._db = sqlite3.connect(self.path, timeout=timeout, isolation_level=None)
+        if readonly:
+            self._db = _connect_readonly(self.path, timeout)
+        else:
+            _check_writable(self.path)
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            # isolation_level=None: transactions are explicit (BEGIN IMMEDIATE below).
+            self._db = sqlite3.connect(self.path, timeout=timeout, isolation_level=None)
         try:
-            self._init_schema()
-            self._enable_wal(timeout)
+            if readonly:
+                self._check_schema(self._read_schema())
+            else:
+                self._check_schema(self._init_schema())
+                self._enable_wal(timeout)
+            self._check_integrity()
         except BaseException as err:
             self._db.close()
+            if isinstance(err, sqlite3.OperationalError) and "readonly" in str(err):
+                raise StoreAccessError(
+                    f"The results store {self.path} is read-only ({err}). Pass a writable "
+                    "--store (or --out) path; `ntkcheck status` can still read this one."
+                ) from err
             if type(err) is sqlite3.DatabaseError:  # "file is not a database", not "locked"
                 raise StoreSchemaError(
-                    f"{self.path} is not an SQLite database ({err}). Pass another store path, "
-                    "or move this file away so a new store is created."
+                    f"{self.path} is not a readable SQLite database ({err}). Pass another store "
+                    "path (--store), or move this file away so a new store is created."
                 ) from err
             raise
 
-    def _init_schema(self) -> None:
+    def _check_integrity(self) -> None:
+        """A store damaged mid-file is refused when opened, not half-read later."""
+        problems = [r[0] for r in self._db.execute("PRAGMA quick_check")]
+        if problems != ["ok"]:
+            raise StoreSchemaError(
+                f"{self.path} is a damaged results store ({problems[0]}). Move it away (or "
+                "restore a copy) so that a new store is created, or pass another --store."
+            )
+
+    def _init_schema(self) -> str | None:
+        """Create the tables in a new file; the schema version found."""
         # BEGIN IMMEDIATE serializes concurrent creators of the same new file.
         self._db.execute("BEGIN IMMEDIATE")
         try:
@@ -150,17 +166,26 @@ class ResultStore:
                 for statement in _SCHEMA:
                     self._db.execute(statement)
                 self._db.execute("INSERT INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
-            elif "meta" not in tables:
-                raise StoreSchemaError(
-                    f"{self.path} is an SQLite database but not an ntkcheck results store (no "
-                    "meta table). Pass another store path; ntkcheck will not write into it."
-                )
-            row = self._db.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
+            found = self._read_schema()
             self._db.execute("COMMIT")
         except BaseException:
             self._db.execute("ROLLBACK")
             raise
-        found = None if row is None else row[0]
+        return found
+
+    def _read_schema(self) -> str | None:
+        tables = {
+            r[0] for r in self._db.execute("SELECT name FROM sqlite_master WHERE type='table'")
+        }
+        if "meta" not in tables:
+            raise StoreSchemaError(
+                f"{self.path} is an SQLite database but not an ntkcheck results store (no "
+                "meta table). Pass another store path; ntkcheck will not write into it."
+            )
+        row = self._db.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
+        return None if row is None else row[0]
+
+    def _check_schema(self, found: str | None) -> None:
         if found != str(SCHEMA_VERSION):
             newer = isinstance(found, str) and found.isdigit() and int(found) > SCHEMA_VERSION
             fix = (
@@ -209,7 +234,8 @@ class ResultStore:
         self._db.execute(f"INSERT OR REPLACE INTO results VALUES ({','.join('?' * 12)})", row)
 
     def get(self, key: StoreKey) -> Verdict | None:
-        """The stored verdict of ``key``, or None."""
+        """The stored verdict of ``key`` (served results are never errors: see
+        :func:`ntkcheck.sweep.sweep`), or None."""
         row = self._db.execute(
             "SELECT payload, arrays FROM results "
             "WHERE claim_id=? AND setting_hash=? AND code_version=?",
@@ -225,10 +251,14 @@ class ResultStore:
                 "SELECT claim_id, setting_hash, code_version, outcome FROM results"
             )
         }
-        groups: dict[str | None, list[StoreKey]] = {"pass": [], "fail": [], "error": [], None: []}
+        groups: dict[str | None, list[StoreKey]] = {
+            "pass": [], "fail": [], "vacuous": [], "error": [], None: []
+        }  # fmt: skip
         for key in targets:
             groups[outcomes.get((key.claim_id, key.setting_hash, key.code_version))].append(key)
-        return StoreStatus(groups["pass"], groups["fail"], groups["error"], groups[None])
+        return StoreStatus(
+            groups["pass"], groups["fail"], groups["vacuous"], groups["error"], groups[None]
+        )
 
     def rows(self) -> list[dict[str, Any]]:
         """Every row's metadata (:data:`COLUMNS`), oldest first."""
@@ -256,6 +286,27 @@ class ResultStore:
         path = Path(path)
         pq.write_table(pa.Table.from_pylist(self.rows()), path)
         return path
+
+
+def _check_writable(path: Path) -> None:
+    """Refuse, before opening, a store that cannot be written (SQLite would fail mid-run)."""
+    folder = next((p for p in (path.parent, *path.parent.parents) if p.exists()), Path("."))
+    place = path if path.exists() else folder
+    if not os.access(place, os.W_OK) or (path.exists() and not os.access(path.parent, os.W_OK)):
+        raise StoreAccessError(
+            f"The results store {path} is read-only (no write permission on {place}). Pass a "
+            "writable --store (or --out) path; `ntkcheck status` can still read this one."
+        )
+
+
+def _connect_readonly(path: Path, timeout: float) -> sqlite3.Connection:
+    """Open for reading only; a store in a read-only folder is opened as immutable (its WAL
+    index cannot be created there)."""
+    if not path.is_file():
+        raise StoreAccessError(f"No results store at {path}; `ntkcheck verify` creates it.")
+    uri = path.resolve().as_uri()
+    mode = "mode=ro" if os.access(path.parent, os.W_OK) else "immutable=1"
+    return sqlite3.connect(f"{uri}?{mode}", uri=True, timeout=timeout, isolation_level=None)
 
 
 def encode_verdict(verdict: Verdict) -> tuple[str, bytes]:

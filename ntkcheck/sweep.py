@@ -6,12 +6,16 @@ Execution uses existing engines only: ``"inline"`` (this process, in order), ``"
 distributed scheduler address ``"tcp://host:port"`` (``dask.distributed.Client``; Dask's nannies
 already start workers with ``OMP_NUM_THREADS=1``). Workers return plain data
 (``Verdict.to_dict()``); the caller rebuilds Verdicts and writes the store, so a killed worker or
-a Ctrl-C never leaves a partial row, and a repeated sweep is served from the store. Workers of a
-remote cluster need ntkcheck and the claims' modules installed; the store stays with the caller.
+a Ctrl-C never leaves a partial row, and a repeated sweep is served from the store (except
+errors, which are always re-run). A foil task whose foil perturbs the measured values is judged
+on the claim's own measurement (stored, or measured once) instead of measuring again. Workers of
+a remote cluster need ntkcheck and the claims' packages installed; the store stays with the
+caller.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import pickle
 from collections.abc import Callable, Iterable, Mapping
@@ -20,7 +24,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ntkcheck.check import Verdict, check
+from ntkcheck.claims.check import check, foiled
+from ntkcheck.claims.verdict import Verdict
 from ntkcheck.errors import InvalidInputError
 from ntkcheck.parallel import imap_unordered
 from ntkcheck.store import ResultStore, StoreKey, store_key
@@ -31,12 +36,14 @@ SCHEDULER_ENV = "DASK_SCHEDULER_ADDRESS"
 @dataclass(frozen=True)
 class Task:
     """One check: a claim (registered id, or a Claim object importable by the workers), a size
-    ("quick", "default", "full"), setting overrides and the device it runs on."""
+    ("quick", "default", "full"), setting overrides, the device it runs on, and whether the
+    claim's foil is applied."""
 
     claim: Any
     size: str = "default"
     overrides: Mapping[str, Any] = field(default_factory=dict)
     device: str = "cpu"
+    foil: bool = False
 
 
 @dataclass(frozen=True)
@@ -50,18 +57,25 @@ class TaskResult:
 
 
 def resolve_claim(claim: Any) -> Any:
-    """A Claim object from a registered id (via ``proofs.get_claim``) or the object itself."""
+    """A Claim object from a registered id or the object itself."""
     if isinstance(claim, str):
-        from proofs import get_claim
+        from ntkcheck.claims.plugins import get_claim
 
         return get_claim(claim)
     return claim
 
 
 def run_task(task: Task) -> dict[str, Any]:
-    """Check one task and return its verdict as plain data (what workers send back)."""
+    """Check one task and return its verdict as plain data (what workers send back). A foil
+    that perturbs measured values measures the claim itself and then foils it."""
     claim = resolve_claim(task.claim)
-    return check(claim, dict(task.overrides), size=task.size, device=task.device).to_dict()
+    overrides, options = dict(task.overrides), {"size": task.size, "device": task.device}
+    if task.foil and claim.foil.measured is not None:
+        verdict = check(claim, overrides, **options)
+        if verdict.outcome == "error":
+            return dataclasses.replace(verdict, foil=claim.foil.description).to_dict()
+        return foiled(claim, verdict, task.size).to_dict()
+    return check(claim, overrides, foil=task.foil, **options).to_dict()
 
 
 def sweep(
@@ -85,7 +99,8 @@ def sweep(
         progress: called with each :class:`TaskResult` as it is ready (stored ones first).
 
     Returns:
-        One :class:`TaskResult` per task, in the order of ``tasks``.
+        One :class:`TaskResult` per task, in the order of ``tasks``. A stored error is never
+        served: it is run again.
 
     A task's exception (e.g. a setting that violates the claim's assumptions) or Ctrl-C
     cancels the pending tasks and propagates; every finished result is already stored.
@@ -103,11 +118,11 @@ def sweep(
     for task, key in zip(tasks, keys):
         if key in done or key in todo:
             continue
-        stored = None if fresh else store.get(key)
+        stored = None if fresh else _stored(store, task, key)
         if stored is None:
             todo[key] = task
         else:
-            done[key] = TaskResult(task, key, stored, cached=True)
+            done[key] = TaskResult(task, key, dataclasses.replace(stored, cached=True), True)
             report(done[key])
     pending = list(todo.items())
     calls = [task for _, task in pending]
@@ -128,7 +143,25 @@ def sweep(
 
 def _key(task: Task) -> StoreKey:
     claim = resolve_claim(task.claim)
-    return store_key(claim, claim.setting(task.size, **dict(task.overrides)), task.device)
+    setting = claim.setting(task.size, **dict(task.overrides))
+    return store_key(claim, setting, task.device, foil=task.foil)
+
+
+def _stored(store: ResultStore, task: Task, key: StoreKey) -> Verdict | None:
+    """The stored verdict of ``task`` (never an error); for a foil that perturbs measured values,
+    derived from the stored verdict of the claim itself when there is one."""
+    found = store.get(key)
+    if found is not None and found.outcome != "error":
+        return found
+    claim = resolve_claim(task.claim)
+    if not task.foil or claim.foil.measured is None:
+        return None
+    base = store.get(_key(dataclasses.replace(task, foil=False)))
+    if base is None or base.outcome == "error":
+        return None
+    verdict = foiled(claim, base, task.size)
+    store.put(key, verdict, size=task.size)
+    return verdict
 
 
 def _run(_shared: None, task: Task) -> dict[str, Any]:

@@ -9,37 +9,39 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import sympy as sp
 
-from proofs.claim import Claim, Requirement, Source
+from ntkcheck.claims import Claim, Counts, Foil, Requirement, Seed, Source
 
 SRC = Source("Test paper", "0000.00000", "Lemma 1")
 
 
-def _fast(setting: dict[str, Any]) -> dict[str, Any]:
-    rng = np.random.default_rng(setting["seed"])
-    curve = rng.random(5) * setting["x"]
-    # A tuple, an int array and a non-finite float exercise the store's exact round trip.
+def _fast(*, x: float = 1.0, seed: Seed = 0, widths: Counts = (2, 4)) -> dict[str, Any]:
+    rng = np.random.default_rng(seed)
+    curve = rng.random(5) * x
+    # An int array and a non-finite float exercise the store's exact round trip.
     return {"value": float(curve.max()), "curve": curve, "counts": np.arange(3), "inf": np.inf}
 
 
-def _fail_or_error(setting: dict[str, Any]) -> dict[str, Any]:
-    if setting["x"] < 0:
+def _fail_or_error(*, x: float = 1.0) -> dict[str, Any]:
+    if x < 0:
         raise RuntimeError("negative x")
-    return {"value": setting["x"], "curve": np.zeros(2), "counts": np.arange(1), "inf": 0.0}
+    return {"value": x, "curve": np.zeros(2), "counts": np.arange(1), "inf": 0.0}
 
 
-def _dies_once(setting: dict[str, Any]) -> dict[str, Any]:
+def _dies_once(*, marker: str = "", delay: float = 0.0) -> dict[str, Any]:
     """Kills its own worker process the first time it runs (the marker file remembers)."""
-    time.sleep(setting["delay"])
-    marker = Path(setting["marker"])
-    if not marker.exists():
-        marker.touch()
+    time.sleep(delay)
+    if not Path(marker).exists():
+        Path(marker).touch()
         os._exit(1)
     return {"value": 0.0, "curve": np.zeros(1), "counts": np.arange(1), "inf": 0.0}
 
 
-def _claim(slug: str, measure: Any, sizes: dict[str, Any], bound: sp.Basic) -> Claim:
+def _tripled(measured: dict[str, Any]) -> dict[str, Any]:
+    return {**measured, "value": 3 * measured["value"] + 3}
+
+
+def _claim(slug: str, measure: Any, bound: Any) -> Claim:
     return Claim(
         id=f"sweeptest.toy.{slug}",
         source=SRC,
@@ -47,15 +49,14 @@ def _claim(slug: str, measure: Any, sizes: dict[str, Any], bound: sp.Basic) -> C
         statement=f"The toy {slug} value is below its bound.",
         requirements=(Requirement("value", "<=", bound, "toy bound"),),
         measure=measure,
-        measured=("value", "curve", "counts", "inf"),
-        sizes={s: sizes for s in ("quick", "default", "full")},
+        foil=Foil("value tripled plus three", measured=_tripled),
+        sizes={"quick": {}, "full": {}},
     )
 
 
-X = sp.Symbol("x")
-FAST = _claim("fast", _fast, {"x": 1.0, "seed": 0, "widths": (2, 4)}, X)
-FAIL_OR_ERROR = _claim("fail_or_error", _fail_or_error, {"x": 1.0}, sp.Integer(2))
-DIES_ONCE = _claim("dies_once", _dies_once, {"marker": "", "delay": 0.0}, sp.Integer(1))
+FAST = _claim("fast", _fast, "x")
+FAIL_OR_ERROR = _claim("fail_or_error", _fail_or_error, 2)
+DIES_ONCE = _claim("dies_once", _dies_once, 1)
 
 
 def assert_same_record(got: Any, want: Any, ignore: tuple[str, ...] = ("seconds",)) -> None:

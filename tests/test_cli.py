@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from ntkcheck.cli import main
 from ntkcheck.results import read_record, write_record
@@ -83,6 +84,53 @@ def test_cli_errors_say_what_to_do(capsys):
     assert "sphere:N,D" in capsys.readouterr().err
 
 
+def test_list_prints_one_claim_per_line_starting_with_its_id(capsys):
+    assert main(["list", "--paper", "terjek"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split()[0] == "terjek.lambda_min.concentrates"
+    assert all(line.startswith("terjek.") for line in lines[:-1]) and lines[-1].endswith("claims")
+
+
+@pytest.mark.parametrize(
+    ("args", "match"),
+    [
+        (["--set", "widths=-5"], "`widths` must be each element >= 1, got (-5,)"),
+        (["--set", "widths=16,abc"], "`widths` must be a tuple of int"),
+        (["--seeds", "0"], "`seeds` must be >= 1, got 0"),
+        (["--seeds", "-1"], "`seeds` must be >= 1"),
+        (["--set", "n=0"], "`n` must be >= 1"),
+        (["--set", "gate_width"], "KEY=VALUE"),
+    ],
+)
+def test_invalid_settings_are_refused_before_anything_runs(args, match, tmp_path, capsys):
+    code = main(["verify", "terjek.gd.global_optimum", "--quick", "--out", str(tmp_path), *args])
+    assert code == 2 and match in capsys.readouterr().err
+    assert not (tmp_path / "ntkcheck.sqlite").exists()
+
+
+def test_an_empty_measurement_is_an_error_with_its_reason_not_a_pass(tmp_path, capsys):
+    args = ["verify", "terjek.gd.global_optimum", "--quick", "--set", "widths=16,64",
+            "--out", str(tmp_path), "--no-plots"]  # fmt: skip
+    assert main(args) == 1
+    out = capsys.readouterr().out
+    assert "ERROR" in out and "loss_ratio_wide' is empty" in out
+    report = read_record(tmp_path / "report.json")
+    (verdict,) = report["verdicts"]
+    assert verdict["outcome"] == "error" and verdict["cached"] is False
+    assert report["summary"] == {"pass": 0, "fail": 0, "vacuous": 0, "error": 1}
+
+
+def test_foil_makes_each_claim_fail_and_the_exit_code_says_so(tmp_path, capsys):
+    args = ["verify", "terjek.lambda_min.limit", "--quick", "--out", str(tmp_path), "--no-plots"]
+    assert main([*args, "--foil"]) == 0
+    out = capsys.readouterr().out
+    assert "FAIL (foil)" in out and "1 of 1 claims fail under their foil" in out
+    (verdict,) = read_record(tmp_path / "report.json")["verdicts"]
+    assert verdict["foil"] == "every empirical kernel halved" and verdict["outcome"] == "fail"
+    for r in verdict["requirements"]:
+        assert r["outcome"] in ("pass", "fail", "vacuous") and isinstance(r["tightness"], float)
+
+
 def test_verify_reuses_the_store_and_status_reports_it(tmp_path, capsys):
     args = ["verify", "terjek.lambda_min.limit", "--quick", "--out", str(tmp_path), "--no-plots"]
     assert main(args) == 0
@@ -92,11 +140,25 @@ def test_verify_reuses_the_store_and_status_reports_it(tmp_path, capsys):
     assert main(["status", "terjek.lambda_min.limit", "--quick", "--out", str(tmp_path),
                  "--csv", str(tmp_path / "rows.csv")]) == 0  # fmt: skip
     out = capsys.readouterr().out
-    assert "1 passed" in out and (tmp_path / "rows.csv").exists()
+    assert "1 passed, 0 failed" in out and (tmp_path / "rows.csv").exists()
+    # Without --quick, status says where the results are instead of "1 pending" alone.
+    assert main(["status", "terjek.lambda_min.limit", "--out", str(tmp_path)]) == 0
+    assert "stored at the quick size: ntkcheck status --quick" in capsys.readouterr().out
     # Claims not yet run are listed by id.
     assert main(["status", "terjek.lambda_min", "--quick", "--out", str(tmp_path)]) == 0
     out = capsys.readouterr().out
     assert "1 passed" in out and "pending: terjek.lambda_min.concentrates" in out
+
+
+def test_ctrl_c_is_one_line_and_exit_code_130(monkeypatch, capsys):
+    import ntkcheck.cli.claims as commands
+
+    def interrupted(args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(commands, "verify", interrupted)
+    assert main(["verify", "terjek.lambda_min.limit", "--quick"]) == 130
+    assert "interrupted; every result that finished is kept" in capsys.readouterr().err
 
 
 def test_bench_case_must_be_four_integers(capsys):

@@ -8,26 +8,23 @@ import importlib
 
 import numpy as np
 import pytest
-import sympy as sp
 import torch
 from _toy import toy_claim
 
-from ntkcheck.check import check
+from ntkcheck.claims import Requirement, Seed, check, get_claim
 from ntkcheck.cli import main
 from ntkcheck.device import resolve_device
 from ntkcheck.errors import DeviceError
 from ntkcheck.models import MLP
 from ntkcheck.store import store_key
-from proofs import get_claim
-from proofs.claim import Requirement
 
 CUDA = torch.cuda.is_available()
-# The module, not the function ntkcheck.check that the package re-exports under the same name.
-check_module = importlib.import_module("ntkcheck.check")
+# The module, not the function ntkcheck.claims.check that the package re-exports.
+check_module = importlib.import_module("ntkcheck.claims.check")
 SEEN: list[torch.device] = []
 
 
-def _measure(setting):
+def _measure(*, seed: Seed = 0) -> dict:
     SEEN.append(torch.get_default_device())
     return {"x": 1.0}
 
@@ -35,9 +32,8 @@ def _measure(setting):
 TOY = toy_claim(
     id="test.device.toy",
     statement="x is one.",
-    requirements=(Requirement("x", "==", sp.Integer(1), "x"),),
+    requirements=(Requirement("x", "==", 1, "x"),),
     measure=_measure,
-    measured=("x",),
 )
 
 

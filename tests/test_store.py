@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 import multiprocessing
+import os
 import sqlite3
 import sys
 
@@ -14,10 +15,10 @@ import pytest
 import sympy as sp
 from _sweep_claims import FAIL_OR_ERROR, FAST, assert_same_record
 
-from ntkcheck.check import check
-from ntkcheck.store import ResultStore, StoreSchemaError, code_version, store_key
+from ntkcheck.claims import Requirement, check, code_version
+from ntkcheck.errors import StoreAccessError
+from ntkcheck.store import ResultStore, StoreSchemaError, store_key
 from ntkcheck.sweep import Task, sweep
-from proofs.claim import Requirement
 
 
 def _put(store: ResultStore, claim, overrides=None):
@@ -46,7 +47,8 @@ def test_sweep_resumes_from_the_store_and_fresh_recomputes(tmp_path):
     assert [r.cached for r in again] == [True, True, False]
     assert [r.cached for r in seen] == [True, True, False]  # stored ones reported first
     for old, new in zip(first, again):
-        assert_same_record(new.verdict.to_dict(), old.verdict.to_dict(), ignore=())
+        assert new.verdict.cached and not old.verdict.cached
+        assert_same_record(new.verdict.to_dict(), old.verdict.to_dict(), ignore=("cached",))
     fresh = sweep(tasks, path, scheduler="inline", fresh=True)
     assert not any(r.cached for r in fresh)
     with ResultStore(path) as store:
@@ -68,6 +70,48 @@ def test_editing_a_claim_invalidates_its_rows(tmp_path):
         assert len(store.rows()) == 2
 
 
+def test_editing_the_measurement_code_retires_the_paper_folders_rows(tmp_path, monkeypatch):
+    """The code version hashes every .py file of the folder that defines the measurement."""
+    package = tmp_path / "mypaper"
+    package.mkdir()
+    source = (
+        "from ntkcheck.claims import Claim, Foil, Requirement, Source\n"
+        "def measure(*, x: float = 1.0):\n    return {'value': x}\n"
+        "CLAIM = Claim(id='mypaper.toy.value', source=Source('P', '0', 'L1'), status='derived',\n"
+        "    statement='s', requirements=(Requirement('value', '<=', 2, 'v'),), measure=measure,\n"
+        "    foil=Foil('f', setting={'x': 3.0}), sizes={'quick': {}, 'full': {}})\n"
+    )
+    (package / "__init__.py").write_text(source)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import mypaper
+
+    before = code_version(mypaper.CLAIM)
+    assert code_version(mypaper.CLAIM) == before
+    (package / "helpers.py").write_text("SCALE = 2\n")  # any file of the paper folder counts
+    assert code_version(mypaper.CLAIM) != before
+
+
+def test_error_verdicts_are_kept_but_never_served(tmp_path):
+    path = tmp_path / "s.sqlite"
+    task = Task(FAIL_OR_ERROR, overrides={"x": -1.0})
+    (first,) = sweep([task], path, scheduler="inline")
+    assert first.verdict.outcome == "error" and not first.cached
+    (again,) = sweep([task], path, scheduler="inline")
+    assert again.verdict.outcome == "error" and not again.cached  # re-run, not served
+    with ResultStore(path) as store:
+        assert store.status([again.key]).errors == [again.key]  # kept for `status`
+
+
+def test_a_measured_foil_is_judged_on_the_stored_measurement(tmp_path):
+    path = tmp_path / "s.sqlite"
+    (base,) = sweep([Task(FAST)], path, scheduler="inline")
+    (foiled,) = sweep([Task(FAST, foil=True)], path, scheduler="inline")
+    assert foiled.cached and foiled.verdict.outcome == "fail"
+    assert foiled.verdict.foil == FAST.foil.description and foiled.key != base.key
+    assert foiled.verdict.measured["value"] == 3 * base.verdict.measured["value"] + 3
+    assert foiled.verdict.command.endswith("--foil")
+
+
 def test_status_sorts_targets_by_outcome(tmp_path):
     with ResultStore(tmp_path / "s.sqlite") as store:
         passed, _ = _put(store, FAST)
@@ -77,7 +121,7 @@ def test_status_sorts_targets_by_outcome(tmp_path):
         status = store.status([passed, failed, errored, pending])
     assert (status.passed, status.failed, status.errors) == ([passed], [failed], [errored])
     assert status.pending == [pending]
-    assert status.summary() == "1 passed, 1 failed, 1 errors, 1 pending"
+    assert status.summary() == "1 passed, 1 failed, 0 vacuous, 1 errors, 1 pending"
 
 
 def test_unreadable_stores_name_the_fix(tmp_path):
@@ -98,8 +142,36 @@ def test_unreadable_stores_name_the_fix(tmp_path):
         ResultStore(foreign)
     junk = tmp_path / "junk.sqlite"
     junk.write_bytes(b"not a database at all" * 100)
-    with pytest.raises(StoreSchemaError, match="not an SQLite database"):
+    with pytest.raises(StoreSchemaError, match="not a readable SQLite database"):
         ResultStore(junk)
+
+
+def test_a_read_only_store_is_refused_for_writing_and_readable_for_status(tmp_path, monkeypatch):
+    path = tmp_path / "s.sqlite"
+    with ResultStore(path) as store:
+        key, _ = _put(store, FAST)
+    monkeypatch.setattr(os, "access", lambda *args, **kwargs: False)  # as for a non-owner
+    with pytest.raises(StoreAccessError, match="read-only.*writable --store"):
+        ResultStore(path)
+    with ResultStore(path, readonly=True) as store:
+        assert store.status([key]).passed == [key]
+    with pytest.raises(StoreAccessError, match="No results store"):
+        ResultStore(tmp_path / "missing.sqlite", readonly=True)
+
+
+def test_a_store_damaged_mid_file_is_refused_when_opened(tmp_path):
+    path = tmp_path / "s.sqlite"
+    with ResultStore(path) as store:
+        for seed in range(30):
+            _put(store, FAST, {"seed": seed})
+        store._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    data = bytearray(path.read_bytes())
+    middle = len(data) // 2
+    data[middle : middle + 4096] = b"\xff" * 4096
+    path.write_bytes(bytes(data))
+    for readonly in (False, True):
+        with pytest.raises(StoreSchemaError, match="damaged|not a readable"):
+            ResultStore(path, readonly=readonly)
 
 
 def test_object_arrays_are_refused_not_pickled(tmp_path):

@@ -8,7 +8,7 @@ import dataclasses
 import pytest
 from _sweep_claims import DIES_ONCE, FAIL_OR_ERROR, FAST, assert_same_record
 
-import proofs
+import ntkcheck.claims.plugins as plugins
 from ntkcheck.errors import InvalidInputError
 from ntkcheck.store import ResultStore
 from ntkcheck.sweep import Task, imap_unordered, sweep
@@ -101,7 +101,7 @@ def test_ctrl_c_cancels_and_leaves_the_store_usable(tmp_path, where, request):
 
 
 def test_registered_ids_resolve_through_the_registry(tmp_path, monkeypatch):
-    monkeypatch.setattr(proofs, "registry", lambda: {FAST.id: FAST})
+    monkeypatch.setattr(plugins, "_load", lambda: ({FAST.id: FAST}, ()))
     by_id, by_object = (
         sweep([Task(claim)], tmp_path / f"{i}.sqlite", scheduler="inline")[0]
         for i, claim in enumerate((FAST.id, FAST))
@@ -117,7 +117,10 @@ def test_duplicate_tasks_run_once(tmp_path):
 
 
 def test_bad_arguments_name_the_fix(tmp_path):
-    local = dataclasses.replace(FAST, measure=lambda s: {"value": 0.0})
+    def unimportable(*, x: float = 1.0) -> dict:
+        return {"value": 0.0}
+
+    local = dataclasses.replace(FAST, measure=unimportable)
     with pytest.raises(InvalidInputError, match="scheduler='inline'"):
         sweep([Task(local)], tmp_path / "s.sqlite", workers=1)
     with pytest.raises(InvalidInputError, match="Dask scheduler address"):

@@ -1,7 +1,8 @@
-"""Command line: ``ntkcheck list | verify | status | ntk | demo | bench``.
+"""Command line: ``ntkcheck list | verify | plot | status | ntk | demo | bench``.
 
 ``verify`` checks registered claims (in parallel, served from and written to the results
-store) and writes the JSON report and one figure per claim; ``status`` shows the store;
+store) and writes the JSON report and one figure per claim (``--foil``: under their foils);
+``status`` shows the store;
 ``ntk`` prints a model's certified eNTK spectrum; ``demo`` runs the eNTK → analytic NTK check;
 ``bench`` times the eNTK methods against the torch.func tutorial's two methods.
 """
@@ -13,10 +14,9 @@ import sys
 from pathlib import Path
 
 from ntkcheck.cli import claims, kernels
-from ntkcheck.cli.claims import parse_overrides
 from ntkcheck.errors import NTKCheckError
 
-__all__ = ["main", "parse_overrides"]
+__all__ = ["main"]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -49,6 +49,12 @@ def main(argv: list[str] | None = None) -> int:
     ver.add_argument("--fresh", action="store_true", help="recompute stored results")
     ver.add_argument("--scheduler", help="'inline', 'processes' or a Dask tcp://HOST:PORT")
     ver.add_argument("--workers", type=int, help="local worker processes (default: cores)")
+    ver.add_argument(
+        "--foil",
+        action="store_true",
+        help="check each claim under its foil (a perturbation under which it must fail); exit "
+        "code 0 exactly when every one fails",
+    )
     ver.add_argument(
         "--allow-known",
         action="store_true",
@@ -123,10 +129,17 @@ def main(argv: list[str] | None = None) -> int:
     }
     try:
         return commands[args.command](args)
-    except (KeyError, ValueError, ImportError, NTKCheckError) as err:
+    except NTKCheckError as err:  # the user's input or environment; anything else is our bug
         message = err.args[0] if err.args else str(err)
         print(f"ntkcheck {args.command}: {message}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print(
+            f"ntkcheck {args.command}: interrupted; every result that finished is kept in the "
+            "results store, and the same command resumes from there.",
+            file=sys.stderr,
+        )
+        return 130
 
 
 def _add_device(parser: argparse.ArgumentParser) -> None:

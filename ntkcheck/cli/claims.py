@@ -1,4 +1,4 @@
-"""Claim commands: list, verify, status."""
+"""Claim commands: list, verify, status, plot."""
 
 from __future__ import annotations
 
@@ -6,19 +6,31 @@ import argparse
 import os
 import shlex
 import sys
+import warnings
 from pathlib import Path
+from typing import Any
 
-from tqdm import tqdm
+
+def _plugins() -> Any:
+    """The loaded claims plugins (:mod:`ntkcheck.claims.plugins`), with load problems printed
+    once as warnings on stderr."""
+    from ntkcheck.claims import plugins
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", plugins.PluginWarning)
+        plugins.registry()
+    for problem in plugins.load_problems():
+        print(f"warning: {problem}", file=sys.stderr)
+    return plugins
 
 
 def list_claims(args: argparse.Namespace) -> int:
-    from proofs import registry
-
     claims = [
-        c for c in registry().values()
+        c
+        for c in _plugins().select()
         if (args.paper is None or c.paper == args.paper)
         and (args.status is None or c.status == args.status)
-    ]  # fmt: skip
+    ]
     width = max((len(c.id) for c in claims), default=10)
     for c in claims:
         print(f"{c.id:<{width}}  {c.status:<8}  {c.statement}")
@@ -26,59 +38,84 @@ def list_claims(args: argparse.Namespace) -> int:
     return 0
 
 
-def parse_overrides(pairs: list[str], defaults: dict) -> dict:
-    """``["key=value", ...]`` typed like the claim's default setting fields."""
+def parse_overrides(pairs: list[str], claim: Any) -> dict[str, Any]:
+    """``["key=value", ...]`` parsed and checked with the claim's setting schema."""
+    from ntkcheck.claims.schema import SettingError
+
     out = {}
     for pair in pairs:
         if "=" not in pair:
-            raise ValueError(f"--set takes KEY=VALUE, got {pair!r}.")
+            raise SettingError(f"--set takes KEY=VALUE, got {pair!r}.")
         key, raw = pair.split("=", 1)
-        if key not in defaults:
-            raise KeyError(f"unknown setting key {key!r}; valid keys: {sorted(defaults)}.")
-        out[key] = _typed(raw, defaults[key], key)
+        if key not in claim.fields:
+            raise SettingError(
+                f"{claim.id}: unknown setting key {key!r}; valid keys: {sorted(claim.fields)}."
+            )
+        out[key] = claim.fields[key].parse(raw, claim.id)
     return out
 
 
-def _typed(raw: str, like: object, key: str) -> object:
-    if isinstance(like, bool):
-        if raw.lower() not in ("true", "false", "1", "0"):
-            raise ValueError(f"{key} is a boolean; pass true or false, got {raw!r}.")
-        return raw.lower() in ("true", "1")
-    if isinstance(like, (tuple, list)):
-        kind = type(like[0]) if like else float
-        return tuple(_typed(v, kind(), key) for v in raw.split(",") if v)
-    try:
-        return type(like)(raw) if isinstance(like, (int, float)) else raw
-    except ValueError:
-        raise ValueError(f"{key} must be a {type(like).__name__}, got {raw!r}.") from None
+def _overrides_for(claim: Any, pairs: list[str], claims: list[Any]) -> dict[str, Any]:
+    """Typed overrides for one claim. A key some selected claims lack applies to the others;
+    a key no selected claim has is an error listing the valid keys."""
+    from ntkcheck.claims.schema import SettingError
+
+    for pair in pairs:
+        key = pair.split("=", 1)[0]
+        if not any(key in c.fields for c in claims):
+            valid = sorted({k for c in claims for k in c.fields})
+            raise SettingError(f"unknown setting key {key!r}; valid keys: {valid}.")
+    return parse_overrides([p for p in pairs if p.split("=", 1)[0] in claim.fields], claim)
+
+
+def _tasks(args: argparse.Namespace, claims: list[Any], device: str, foil: bool) -> list[Any]:
+    """One task per claim, every setting checked (schema and assumptions) before any runs."""
+    from ntkcheck.claims.check import violated_assumptions
+    from ntkcheck.claims.schema import SettingError
+    from ntkcheck.sweep import Task
+
+    pairs = list(args.set) + ([f"seeds={args.seeds}"] if args.seeds is not None else [])
+    tasks = []
+    for c in claims:
+        overrides = _overrides_for(c, pairs, claims)
+        setting = c.setting(args.size, **overrides)
+        unmet = [] if foil and c.foil.setting else violated_assumptions(c, setting)
+        if unmet:
+            raise SettingError(
+                f"{c.id}: the setting violates the assumption {unmet[0]}; the "
+                "claim does not apply there."
+            )
+        tasks.append(Task(c.id, args.size, overrides, device, foil))
+    return tasks
 
 
 def verify(args: argparse.Namespace) -> int:
     from ntkcheck import report
     from ntkcheck.device import resolve_device
-    from ntkcheck.sweep import Task, sweep
-    from proofs import select
+    from ntkcheck.sweep import sweep
 
-    claims = select(args.targets)
+    claims = _plugins().select(args.targets)
     device = str(resolve_device(args.device))
-    pairs = list(args.set) + ([f"seeds={args.seeds}"] if args.seeds is not None else [])
-    tasks = [
-        Task(c.id, args.size, _overrides_for(c, pairs, args.size, claims), device) for c in claims
-    ]
+    tasks = _tasks(args, claims, device, args.foil)
     scheduler = args.scheduler or ("inline" if len(tasks) == 1 else None)
     store = args.store or args.out / "ntkcheck.sqlite"
-    with tqdm(total=len(tasks), desc="verify", unit="claim", disable=None) as bar:
+    done = 0
 
-        def progress(result) -> None:
-            bar.set_postfix_str(result.task.claim + (" (stored)" if result.cached else ""))
-            bar.update()
+    def progress(result: Any) -> None:
+        nonlocal done
+        done += 1
+        v = result.verdict
+        how = "stored" if result.cached else f"{v.seconds:.1f} s"
+        why = f": {v.reason()}" if v.outcome != "pass" else ""
+        print(f"[{done}/{len(tasks)}] {v.claim_id} {v.outcome.upper()} ({how}){why}", flush=True)
 
-        results = sweep(
-            tasks, store, fresh=args.fresh, scheduler=scheduler, workers=args.workers,
-            progress=progress,
-        )  # fmt: skip
+    results = sweep(
+        tasks, store, fresh=args.fresh, scheduler=scheduler, workers=args.workers, progress=progress
+    )
     verdicts = [r.verdict for r in results]
+    print()
     print(report.table(verdicts))
+    print(report.LEGEND)
     cached = sum(r.cached for r in results)
     if cached:
         print(f"{cached} of {len(results)} served from {store} (--fresh recomputes)")
@@ -86,56 +123,86 @@ def verify(args: argparse.Namespace) -> int:
     path = report.write_report(verdicts, args.json or args.out / "report.json", command, args.size)
     print(f"report: {path}")
     if not args.no_plots:
-        from ntkcheck import plot
+        _figures(verdicts, args.plots or args.out / "figures")
+    if args.foil:
+        return _foil_exit(verdicts)
+    return _exit(verdicts, claims, args.allow_known)
 
-        folder = args.plots or args.out / "figures"
-        for v in verdicts:
-            try:
-                plot.close(plot.claim_figure(v, folder / v.claim_id))
-            except Exception as err:  # noqa: BLE001 - one bad figure must not lose the report
-                print(f"figure for {v.claim_id} failed: {type(err).__name__}: {err}",
-                      file=sys.stderr)  # fmt: skip
-        print(f"figures: {folder}")
-    failed = [v.claim_id for v in verdicts if not v.passed]
+
+def _figures(verdicts: list[Any], folder: Path) -> None:
+    from ntkcheck import plot
+
+    for v in verdicts:
+        name = v.claim_id + (".foil" if v.foil else "")
+        try:
+            plot.close(plot.claim_figure(v, folder / name))
+        except Exception as err:  # noqa: BLE001 - one bad figure must not lose the report
+            print(f"figure for {v.claim_id} failed: {type(err).__name__}: {err}", file=sys.stderr)
+    print(f"figures: {folder}")
+
+
+def _exit(verdicts: list[Any], claims: list[Any], allow_known: bool) -> int:
+    """1 when a claim fails or errs (a registered known failure only without --allow-known);
+    vacuous claims are reported, not failures."""
+    counts = {
+        o: [v.claim_id for v in verdicts if v.outcome == o]
+        for o in ("pass", "fail", "vacuous", "error")
+    }
     known = {c.id for c in claims if c.known_failure}
-    unexpected = [i for i in failed if i not in known or not args.allow_known]
-    summary = f"{len(verdicts) - len(failed)} passed, {len(failed)} failed"
-    print(summary + (f" ({', '.join(failed)})" if failed else ""))
-    if failed and not unexpected:
-        print("every failure is a registered known failure (a documented finding); exit code 0 "
-              "because of --allow-known")  # fmt: skip
+    bad = counts["fail"] + counts["error"]
+    unexpected = [i for i in bad if i not in known or not allow_known]
+    words = {"pass": "passed", "fail": "failed", "vacuous": "vacuous", "error": "errors"}
+    line = ", ".join(f"{len(ids)} {words[o]}" for o, ids in counts.items())
+    not_passed = bad + counts["vacuous"]
+    print(line + (f" (not passed: {', '.join(not_passed)})" if not_passed else ""))
+    if bad and not unexpected:
+        print(
+            "every failure is a registered known failure (a documented finding); exit code 0 "
+            "because of --allow-known"
+        )
     return 1 if unexpected else 0
 
 
-def _overrides_for(claim, pairs: list[str], size: str, claims: list) -> dict:
-    """Typed overrides for one claim. A key some selected claims lack applies to the others;
-    a key no selected claim has is an error listing the valid keys."""
-    defaults = dict(claim.sizes[size])
-    mine = [p for p in pairs if p.split("=", 1)[0] in defaults]
-    for pair in pairs:
-        key = pair.split("=", 1)[0]
-        if not any(key in c.sizes[size] for c in claims):
-            valid = sorted({k for c in claims for k in c.sizes[size]})
-            raise KeyError(f"unknown setting key {key!r}; valid keys: {valid}.")
-    return parse_overrides(mine, defaults)
+def _foil_exit(verdicts: list[Any]) -> int:
+    """0 exactly when every claim fails under its foil (each check can fail)."""
+    survivors = [v for v in verdicts if v.outcome != "fail"]
+    for v in survivors:
+        print(
+            f"foil did not make {v.claim_id} fail: {v.outcome.upper()} under '{v.foil}'"
+            + (f" ({v.reason()})" if v.reason() else "")
+        )
+    print(f"{len(verdicts) - len(survivors)} of {len(verdicts)} claims fail under their foil")
+    return 1 if survivors else 0
 
 
 def status(args: argparse.Namespace) -> int:
-    from ntkcheck.store import ResultStore, store_key
-    from proofs import select
-
     path = args.store or args.out / "ntkcheck.sqlite"
     if not Path(path).exists():
         print(f"no results store at {path}; `ntkcheck verify` creates it.")
         return 0
-    claims = select(args.targets)
-    with ResultStore(path) as store:
+    from ntkcheck.store import ResultStore, store_key
+
+    claims = _plugins().select(args.targets)
+    with ResultStore(path, readonly=True) as store:
         status = store.status([store_key(c, c.setting(args.size)) for c in claims])
         print(f"{path} ({args.size} size, {len(claims)} claims): {status.summary()}")
-        for label, ids in (("failed", status.failed), ("errors", status.errors),
-                           ("pending", status.pending)):  # fmt: skip
-            if ids:
-                print(f"  {label}: {', '.join(k.claim_id for k in ids)}")
+        for label, keys in (
+            ("failed", status.failed),
+            ("vacuous", status.vacuous),
+            ("errors (re-run by the next verify)", status.errors),
+            ("pending", status.pending),
+        ):
+            if keys:
+                print(f"  {label}: {', '.join(k.claim_id for k in keys)}")
+        for size in ("quick", "default", "full"):
+            other = store.status([store_key(c, c.setting(size)) for c in claims])
+            stored = len(claims) - len(other.pending)
+            if size != args.size and stored:
+                flag = {"quick": " --quick", "full": " --full"}.get(size, "")
+                print(
+                    f"  ({stored} of these claims are stored at the {size} size: "
+                    f"ntkcheck status{flag})"
+                )
         if args.csv:
             print(f"exported {store.export_csv(args.csv)}")
         if args.parquet:
@@ -155,14 +222,14 @@ def plot_claim(args: argparse.Namespace) -> int:
     from ntkcheck import plot
     from ntkcheck.device import resolve_device
     from ntkcheck.sweep import Task, sweep
-    from proofs import get_claim
 
-    claim = get_claim(args.claim)
+    claim = _plugins().get_claim(args.claim)
     device = str(resolve_device(args.device))
-    overrides = parse_overrides(list(args.set) + list(args.sweep), dict(claim.sizes[args.size]))
+    overrides = parse_overrides(list(args.set) + list(args.sweep), claim)
     store = args.store or args.out / "ntkcheck.sqlite"
-    (result,) = sweep([Task(claim.id, args.size, overrides, device)], store, fresh=args.fresh,
-                      scheduler="inline")  # fmt: skip
+    (result,) = sweep(
+        [Task(claim.id, args.size, overrides, device)], store, fresh=args.fresh, scheduler="inline"
+    )
     path = args.out / "figures" / claim.id
     plot.close(plot.claim_figure(result.verdict, path))
     print(result.verdict.summary())

@@ -9,6 +9,8 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from ntkcheck.errors import InvalidInputError
+
 
 def ntk(args: argparse.Namespace) -> int:
 
@@ -58,11 +60,13 @@ def _load_inputs(spec: str):
 
         parts = [int(v) for v in spec.split(":", 1)[1].split(",")]
         if len(parts) not in (2, 3):
-            raise ValueError(f"--data sphere:N,D[,SEED] takes 2 or 3 integers, got {spec!r}.")
+            raise InvalidInputError(
+                f"--data sphere:N,D[,SEED] takes 2 or 3 integers, got {spec!r}."
+            )
         return sphere_points(parts[0], parts[1], parts[2] if len(parts) == 3 else 0)
     path = Path(spec)
     if path.suffix != ".npy" or not path.exists():
-        raise ValueError(
+        raise InvalidInputError(
             f"--data must be an existing .npy file or sphere:N,D[,SEED]; got {spec!r}."
         )
     return torch.as_tensor(np.load(path, allow_pickle=False), dtype=torch.float64)
@@ -77,22 +81,24 @@ def _load_model(args: argparse.Namespace, input_shape):
 
     if args.model == "mlp":
         if len(input_shape) != 1:
-            raise ValueError(f"the built-in MLP takes (N, d) inputs, got (N, {input_shape}).")
+            raise InvalidInputError(
+                f"the built-in MLP takes (N, d) inputs, got (N, {input_shape})."
+            )
         return MLP(input_shape[0], args.width, args.depth, activation=args.activation,
                    seed=args.seed)  # fmt: skip
     if ":" not in args.model:
-        raise ValueError(f"MODEL is 'mlp' or module:attr, got {args.model!r}.")
+        raise InvalidInputError(f"MODEL is 'mlp' or module:attr, got {args.model!r}.")
     module_name, attr = args.model.split(":", 1)
     obj = getattr(importlib.import_module(module_name), attr)
     model = obj if isinstance(obj, nn.Module) else obj()
     if not isinstance(model, nn.Module):
-        raise ValueError(f"{args.model} gave a {type(model).__name__}, not an nn.Module.")
+        raise InvalidInputError(f"{args.model} gave a {type(model).__name__}, not an nn.Module.")
     return model.double()
 
 
 def demo(args: argparse.Namespace) -> int:
     from ntkcheck import plot
-    from ntkcheck.experiments.kernel_convergence import kernel_convergence
+    from ntkcheck.demo import kernel_convergence
     from ntkcheck.provenance import versions
     from ntkcheck.results import write_record
 
@@ -148,7 +154,7 @@ def _case(spec: str):
     try:
         width, depth, n, outputs = (int(v) for v in spec.split(","))
     except ValueError:
-        raise ValueError(
+        raise InvalidInputError(
             f"--case takes WIDTH,DEPTH,N,OUTPUTS (four integers), got {spec!r}."
         ) from None
     return Case(width, depth, n, outputs)

@@ -8,11 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from ntkcheck.errors import NTKCheckError
-
-
-class FigureDataError(NTKCheckError, ValueError):
-    """A verdict lacks the arrays its figure spec names, or their shapes do not fit."""
+from ntkcheck.errors import FigureDataError, NTKCheckError
 
 
 def pyplot() -> Any:

@@ -9,9 +9,9 @@ from typing import Any
 
 import numpy as np
 
+from ntkcheck.claims.figure import Figure
 from ntkcheck.plot.base import FigureDataError, pyplot, save
-from ntkcheck.plot.kinds import BUILDERS
-from ntkcheck.plot.spec import Figure
+from ntkcheck.plot.registry import builder
 
 
 def figure_spec(verdict: Any) -> Figure | None:
@@ -34,7 +34,7 @@ def claim_figure(verdict: Any, path: Path | None = None, *, strict: bool = False
     fig, note = None, ""
     if spec is not None and verdict.outcome != "error":
         try:
-            fig = BUILDERS[spec.kind](verdict, spec)
+            fig = builder(spec.kind)(verdict, spec)
         except FigureDataError as err:
             if strict:
                 raise
@@ -56,7 +56,8 @@ def requirement_chart(verdict: Any) -> Any:
                              squeeze=False)  # fmt: skip
     for ax, r in zip(axes[:, 0], reqs):
         measured = np.asarray(r.measured, dtype=float).reshape(-1)  # arrays: flattened
-        color = "tab:green" if r.passed else ("tab:gray" if r.report_only else "tab:red")
+        color = {"pass": "tab:green", "fail": "tab:red", "vacuous": "tab:gray"}[r.outcome]
+        color = "tab:gray" if r.report_only else color
         if measured.size > 1:
             ax.plot(measured, "o-" if measured.size < 20 else "-", color=color,
                     label=f"{r.name} (measured)")  # fmt: skip
@@ -88,8 +89,7 @@ def requirement_chart(verdict: Any) -> Any:
             ax.plot([measured[0]], [0], "o", color=color, ms=9, label="measured")
             ax.set_yticks([])
             ax.legend(fontsize=7, loc="upper right")
-        tag = " [report-only]" if r.report_only else ""
-        ax.set_title(f"{r.name}{tag}: {r.description}", fontsize=8, loc="left")
+        ax.set_title(f"{r.name} [{r.tag()}]: {r.description}", fontsize=8, loc="left")
         ax.grid(True, alpha=0.3)
     return fig
 
@@ -97,18 +97,18 @@ def requirement_chart(verdict: Any) -> Any:
 def _caption(fig: Any, verdict: Any, note: str = "") -> None:
     """Title: id, status, outcome, margin. Caption: the statement and every gating bound with
     its measured value, so the figure stands alone in a paper or a report."""
-    from ntkcheck.report import headline
-
+    foil = f" under foil: {verdict.foil}" if verdict.foil else ""
     fig.suptitle(
-        f"{verdict.claim_id} [{verdict.status}] — {verdict.outcome.upper()} "
+        f"{verdict.claim_id} [{verdict.status}] — {verdict.outcome.upper()}{foil} "
         f"(margin {verdict.margin:+.3g})",
         fontsize=10,
     )
     bounds = []
     for r in verdict.requirements:
         if not r.report_only:
-            measured, bound = headline(r)
-            bounds.append(f"{r.name} {r.relation} {bound} (measured {measured})")
+            measured, bound = r.headline()
+            tag = "" if r.outcome == "pass" else f", {r.tag()}"
+            bounds.append(f"{r.name} {r.relation} {bound} (measured {measured}{tag})")
     text = _wrap(verdict.statement, 110) + "\n" + _wrap("must hold: " + "; ".join(bounds), 120)
     if note:
         text += "\n" + _wrap(note, 120)

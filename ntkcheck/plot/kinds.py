@@ -1,18 +1,19 @@
-"""The standard figures of claims.md ("Reports and plots each claim feeds"), one builder per
-kind: ``builder(verdict, spec) -> matplotlib Figure``. Builders read only the verdict (measured
-arrays, setting, evaluated requirements) through the roles of its :class:`Figure` spec and
-raise :class:`FigureDataError` when the arrays do not fit the layout.
+"""The standard figure kinds of the built-in papers, one builder per kind, registered with
+:func:`~ntkcheck.plot.registry.figure_kind`: ``builder(verdict, spec) -> matplotlib Figure``.
+Builders read only the verdict (measured arrays, setting, evaluated requirements) through the
+roles of its :class:`Figure` spec and raise :class:`FigureDataError` when the arrays do not fit
+the layout.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
+from ntkcheck.claims.figure import Figure
 from ntkcheck.plot.base import FigureDataError, array, log_axis, pyplot, requirement, values
-from ntkcheck.plot.spec import Figure
+from ntkcheck.plot.registry import figure_kind
 
 
 def _series(verdict: Any, key: str, k: int) -> np.ndarray:
@@ -61,6 +62,7 @@ def _band(ax: Any, x: np.ndarray, y: np.ndarray, color: str, label: str, *, cent
     ax.plot(x, mid, "o-", color=color, ms=4, label=label)
 
 
+@figure_kind("lambda_min_vs_width")
 def lambda_min_vs_width(verdict: Any, spec: Figure) -> Any:
     """λ_min vs width per group (depth): seed mean, seed range and the limit line
     (λ_min(K∞)) per group when ``limit`` is given."""
@@ -109,6 +111,7 @@ def _slope_window(verdict: Any, spec: Figure) -> tuple[float, float] | None:
     return float(lo), float(hi)
 
 
+@figure_kind("loglog_slope")
 def loglog_slope(verdict: Any, spec: Figure) -> Any:
     """Each ``y`` (k, seeds) vs the sweep on log-log axes: seed mean and range, the fitted
     slope with its 90% bootstrap CI over seeds, and the claimed window of slopes as a wedge
@@ -171,6 +174,7 @@ def _runs(verdict: Any, key: str) -> list[list[np.ndarray]]:
         raise FigureDataError(f"{verdict.claim_id}: {key!r} is not [group][run] curves.") from err
 
 
+@figure_kind("loss_envelope")
 def loss_envelope(verdict: Any, spec: Figure) -> Any:
     """Training loss L_t / L_0 vs step t (log scale), one colour per group (width), with the
     bound of requirement ``bound``: an envelope per run when it has one value per step t ≥ 1
@@ -222,6 +226,7 @@ def loss_envelope(verdict: Any, spec: Figure) -> Any:
     return fig
 
 
+@figure_kind("lr_transfer")
 def lr_transfer(verdict: Any, spec: Figure) -> Any:
     """Left: loss vs step at every width (colour) at the transferred step size, the network's
     and the infinite-width kernel dynamics' started from the same initial outputs (seed
@@ -283,6 +288,7 @@ def lr_transfer(verdict: Any, spec: Figure) -> Any:
     return fig
 
 
+@figure_kind("gan_residual")
 def gan_residual(verdict: Any, spec: Figure) -> Any:
     """‖r_t‖ vs GDA step (log scale), one colour per seed, with the envelope
     bound · ρ^t · ‖r_0‖ (``rate`` = ρ per seed, ``bound`` = the constant's requirement), or
@@ -339,6 +345,7 @@ def gan_residual(verdict: Any, spec: Figure) -> Any:
     return fig
 
 
+@figure_kind("sigma_min_vs_k")
 def sigma_min_vs_k(verdict: Any, spec: Figure) -> Any:
     """σ-type quantities (e.g. α = σ_min(J), β = σ_max(J)) vs hidden width k on log-log axes:
     median and 10–90% band over seeds; ``limit`` (a setting such as m) marks k = m, where J
@@ -368,6 +375,7 @@ def sigma_min_vs_k(verdict: Any, spec: Figure) -> Any:
     return fig
 
 
+@figure_kind("flow_nll")
 def flow_nll(verdict: Any, spec: Figure) -> Any:
     """One row per ``y`` (k, seeds, R) of NLL curves: NLL vs training step (``x``) per width
     (``groups``), seed mean with range, and the ``limit`` reference (the best uniform density
@@ -402,6 +410,7 @@ def flow_nll(verdict: Any, spec: Figure) -> Any:
     return fig
 
 
+@figure_kind("flow_density")
 def flow_density(verdict: Any, spec: Figure) -> Any:
     """One panel per ``y``: the learned density p_X on its grid (``x``) over the histogram of
     the training data (``data``), both normalized as densities."""
@@ -424,15 +433,3 @@ def flow_density(verdict: Any, spec: Figure) -> Any:
         ax.legend(fontsize=7)
         ax.grid(True, alpha=0.3)
     return fig
-
-
-BUILDERS: dict[str, Callable[[Any, Figure], Any]] = {
-    "lambda_min_vs_width": lambda_min_vs_width,
-    "loglog_slope": loglog_slope,
-    "loss_envelope": loss_envelope,
-    "lr_transfer": lr_transfer,
-    "gan_residual": gan_residual,
-    "sigma_min_vs_k": sigma_min_vs_k,
-    "flow_nll": flow_nll,
-    "flow_density": flow_density,
-}

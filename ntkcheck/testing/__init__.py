@@ -4,14 +4,20 @@
     def test_my_wide_net_is_in_the_ntk_regime():
         assert_claim("terjek.lambda_min.limit")
 
-The pytest plugin (``ntkcheck.testing.plugin``, auto-loaded through the ``pytest11`` entry point)
-adds the ``ntkcheck_claim`` marker and the ``ntk_claim`` fixture.
+``claim_contract("mypaper")`` gives a paper package the contract test of all its claims. The
+pytest plugin (``ntkcheck.testing.plugin``, auto-loaded through the ``pytest11`` entry point)
+adds the ``ntkcheck_claim`` marker and the ``ntk_claim`` fixture. Names load lazily, so the
+plugin does not import torch until a claim is checked.
 """
 
-from ntkcheck.testing.assertions import (
-    assert_claim,
-    assert_lambda_min_positive,
-    assert_lazy,
-)
+from ntkcheck import _lazy
 
-__all__ = ["assert_claim", "assert_lambda_min_positive", "assert_lazy"]
+_EXPORTS = {
+    "assert_claim": "ntkcheck.testing.assertions",
+    "assert_lambda_min_positive": "ntkcheck.testing.assertions",
+    "assert_lazy": "ntkcheck.testing.assertions",
+    "claim_contract": "ntkcheck.testing.contract",
+}
+
+__all__ = sorted(_EXPORTS)
+__getattr__, __dir__ = _lazy.lazy_exports(__name__, globals(), _EXPORTS)

@@ -7,7 +7,8 @@ from typing import Any
 
 import torch
 
-from ntkcheck.check import Verdict, check
+from ntkcheck.claims.check import check
+from ntkcheck.claims.verdict import Verdict
 from ntkcheck.dynamics import Trajectory, train
 from ntkcheck.kernels.empirical import empirical_ntk
 from ntkcheck.models.functional import ModelLike
@@ -15,14 +16,13 @@ from ntkcheck.spectrum import Interval, lambda_max, lambda_min
 
 
 def assert_claim(claim_id: str, *, size: str = "quick", **setting: Any) -> Verdict:
-    """Check a registered claim; raise ``AssertionError`` with measured vs bound if it fails.
+    """Check a registered claim; raise ``AssertionError`` with measured vs bound unless it
+    passes (a vacuous verdict is not a pass).
 
     ``setting`` overrides fields of the claim's ``size`` setting (unknown keys list the valid
-    ones). Returns the passing :class:`~ntkcheck.check.Verdict`.
+    ones). Returns the passing :class:`~ntkcheck.claims.Verdict`.
     """
-    from proofs import get_claim  # the registry is read only by user-facing entry points
-
-    verdict = check(get_claim(claim_id), setting, size=size)
+    verdict = check(claim_id, setting, size=size)
     if not verdict.passed:
         raise AssertionError(verdict.summary() + (f"\n{verdict.error}" if verdict.error else ""))
     return verdict

@@ -1,0 +1,69 @@
+"""The claim layer: a paper's claims as data, checked against measurements.
+
+A :class:`Claim` states a bound (:class:`Requirement`), where it comes from (:class:`Source`),
+the measurement that tests it (whose keyword signature is the setting schema), and the
+:class:`Foil` under which it must fail. :func:`check` measures and judges it into a
+:class:`Verdict` (pass, fail, vacuous or error). Papers register their claims through the
+``ntkcheck.claims`` entry point (:mod:`ntkcheck.claims.plugins`); this package never imports a
+paper.
+"""
+
+# Declaring a claim
+# Checking it
+from ntkcheck.claims.check import check, foiled, reproduce_command, violated_assumptions
+from ntkcheck.claims.claim import Claim, Foil, Requirement, Source
+from ntkcheck.claims.figure import Figure
+from ntkcheck.claims.grid import grid
+
+# The registry
+from ntkcheck.claims.plugins import (
+    ENTRY_POINT_GROUP,
+    get_claim,
+    load_problems,
+    registry,
+    reload,
+    select,
+)
+from ntkcheck.claims.schema import Count, Counts, Positive, Positives, Range, Seed
+from ntkcheck.claims.verdict import RequirementResult, Verdict
+from ntkcheck.claims.version import code_version
+
+# Errors
+from ntkcheck.errors import (
+    ClaimDefinitionError,
+    PluginWarning,
+    SettingError,
+    UnknownClaimError,
+)
+
+__all__ = [
+    "ENTRY_POINT_GROUP",
+    "Claim",
+    "ClaimDefinitionError",
+    "Count",
+    "Counts",
+    "Figure",
+    "Foil",
+    "PluginWarning",
+    "Positive",
+    "Positives",
+    "Range",
+    "Requirement",
+    "RequirementResult",
+    "Seed",
+    "SettingError",
+    "Source",
+    "UnknownClaimError",
+    "Verdict",
+    "check",
+    "code_version",
+    "foiled",
+    "get_claim",
+    "grid",
+    "load_problems",
+    "registry",
+    "reload",
+    "reproduce_command",
+    "select",
+    "violated_assumptions",
+]

@@ -1,0 +1,163 @@
+"""``check(claim, setting) -> Verdict``: measure a claim on a setting and judge it.
+
+The setting is checked against the claim's schema and assumptions before anything runs; an
+exception inside the measurement gives outcome "error" with the traceback, never a pass.
+``foil=True`` checks the claim under its foil (the perturbation under which it must fail).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import shlex
+import time
+import traceback
+from collections.abc import Mapping
+from typing import Any
+
+from ntkcheck.claims.claim import SIZES, Claim
+from ntkcheck.claims.judge import judge
+from ntkcheck.claims.schema import SettingError
+from ntkcheck.claims.verdict import Verdict
+from ntkcheck.claims.version import code_version
+from ntkcheck.device import on_device, resolve_device
+from ntkcheck.provenance import versions
+
+
+def check(
+    claim: Claim | str,
+    setting: Mapping[str, Any] | None = None,
+    *,
+    size: str = "default",
+    device: str = "cpu",
+    foil: bool = False,
+) -> Verdict:
+    """Measure ``claim`` (a Claim or a registered id) at ``size`` with ``setting`` overrides and
+    judge every requirement.
+
+    ``device``: where the measurement's models and data live ("cpu", "cuda", "cuda:N"; seeded
+    draws are identical on every device, float64 throughout). ``foil``: apply the claim's foil,
+    whose setting overrides may leave the claim's assumptions (that is their point).
+    Raises :class:`~ntkcheck.claims.schema.SettingError` for an invalid setting or one that
+    violates the claim's assumptions, and :class:`~ntkcheck.errors.DeviceError` for an
+    unavailable device.
+    """
+    claim = _resolve(claim)
+    overrides = dict(setting or {})
+    if foil:
+        overrides.update(claim.foil.setting)
+    full = claim.setting(size, **overrides)
+    if not (foil and claim.foil.setting):
+        unmet = violated_assumptions(claim, full)
+        if unmet:
+            raise SettingError(
+                f"{claim.id}: the setting violates the assumption {unmet[0]}; the claim does not "
+                f"apply there. Change {_fields_of(claim, unmet[0])}."
+            )
+    target = resolve_device(device)
+    base = claim.setting(size, **claim.foil.setting) if foil else claim.setting(size)
+    start = time.perf_counter()
+    error = ""
+    try:
+        with on_device(target):
+            measured = dict(claim.measure(**full))
+        if foil and claim.foil.measured is not None:
+            measured = dict(claim.foil.measured(measured))
+    except Exception as err:  # noqa: BLE001 - reported in the verdict, never swallowed silently
+        measured, error = {}, "".join(traceback.format_exception(err))
+    if error:
+        outcome, margin, results = "error", float("-inf"), []
+    else:
+        outcome, margin, results, error = judge(claim, full, measured)
+    return Verdict(
+        claim_id=claim.id,
+        status=claim.status,
+        statement=claim.statement,
+        source=claim.source.cite(),
+        setting=full,
+        outcome=outcome,
+        margin=margin,
+        requirements=results,
+        measured=measured,
+        seconds=time.perf_counter() - start,
+        versions=versions(),
+        command=reproduce_command(claim, size, full, base, str(target), foil=foil),
+        code_version=code_version(claim),
+        error=error,
+        foil=claim.foil.description if foil else "",
+        extras={
+            "figure": None if claim.figure is None else claim.figure.to_dict(),
+            "device": str(target),
+        },
+    )
+
+
+def foiled(claim: Claim, verdict: Verdict, size: str = "default") -> Verdict:
+    """The verdict of ``claim`` under a *measured* foil, judged on the measurement of an
+    unfoiled ``verdict`` (no re-measurement). Setting foils need :func:`check` with foil=True."""
+    if claim.foil.measured is None:
+        raise ValueError(f"{claim.id}: its foil re-measures a setting; use check(foil=True).")
+    if verdict.foil or verdict.outcome == "error":
+        raise ValueError(f"{claim.id}: foil a clean, measured verdict (got {verdict.outcome}).")
+    measured = dict(claim.foil.measured(dict(verdict.measured)))
+    outcome, margin, results, error = judge(claim, verdict.setting, measured)
+    device = verdict.extras.get("device", "cpu")
+    return dataclasses.replace(
+        verdict,
+        outcome=outcome,
+        margin=margin,
+        requirements=results,
+        measured=measured,
+        error=error,
+        foil=claim.foil.description,
+        cached=False,
+        command=reproduce_command(
+            claim, size, verdict.setting, claim.setting(size), device, foil=True
+        ),
+    )
+
+
+def violated_assumptions(claim: Claim, setting: Mapping[str, Any]) -> list[Any]:
+    """The claim's assumptions that ``setting`` does not satisfy."""
+    values = {**setting, **dict(claim.constants)}
+    out = []
+    for a in claim.assumptions:
+        subs = {s: values[s.name] for s in a.free_symbols}
+        if not bool(a.subs(subs)):
+            out.append(a)
+    return out
+
+
+def reproduce_command(
+    claim: Claim,
+    size: str,
+    setting: Mapping[str, Any],
+    base: Mapping[str, Any],
+    device: str = "cpu",
+    *,
+    foil: bool = False,
+) -> str:
+    """The ``ntkcheck verify`` command that re-runs exactly this setting (fields that differ
+    from ``base``, the size's own setting, are passed with ``--set``)."""
+    if size not in SIZES:
+        raise ValueError(f"size must be one of {SIZES}, got {size!r}.")
+    flags = {"quick": " --quick", "full": " --full"}.get(size, "")
+    flags += " --foil" if foil else ""
+    flags += "" if device == "cpu" else f" --device {device}"
+    sets = "".join(
+        f" --set {shlex.quote(f'{k}={claim.fields[k].format(v)}')}"
+        for k, v in setting.items()
+        if v != base.get(k)
+    )
+    return f"ntkcheck verify {claim.id}{flags}{sets}"
+
+
+def _fields_of(claim: Claim, assumption: Any) -> str:
+    return ", ".join(sorted(s.name for s in assumption.free_symbols if s.name in claim.fields))
+
+
+def _resolve(claim: Claim | str) -> Claim:
+    if isinstance(claim, str):
+        from ntkcheck.claims.plugins import get_claim
+
+        return get_claim(claim)
+    return claim

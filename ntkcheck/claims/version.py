@@ -1,0 +1,69 @@
+"""The code version of a claim: what a stored verdict was computed with.
+
+``<ntkcheck version>+<12 hex digits>`` hashing the claim's declaration (requirements, sizes,
+assumptions, constants, foil) together with the source of every ``.py`` file in the claim's
+paper folder (the folder of the module that defines its measurement). Editing a bound or a
+measurement therefore retires the stored verdicts of that paper's claims; a change of the
+library underneath is covered by the ntkcheck version.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+import json
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from ntkcheck.claims.claim import Claim
+
+
+def paper_folder(claim: Claim) -> Path | None:
+    """The folder of the file that defines the claim's measurement (None if it has no file)."""
+    try:
+        path = Path(inspect.getfile(inspect.unwrap(claim.measure)))
+    except (TypeError, OSError):
+        return None
+    return path.resolve().parent if path.is_file() else None  # not e.g. "<stdin>"
+
+
+def code_version(claim: Claim) -> str:
+    """``<ntkcheck version>+<hash of the declaration and the paper folder's code>``."""
+    digest = hashlib.sha256(_canonical(declaration(claim)).encode())
+    folder = paper_folder(claim)
+    if folder is not None:
+        for path in sorted(folder.rglob("*.py")):
+            if "__pycache__" not in path.parts:
+                digest.update(path.relative_to(folder).as_posix().encode())
+                digest.update(path.read_bytes())
+    return f"{metadata.version('ntkcheck')}+{digest.hexdigest()[:12]}"
+
+
+def declaration(claim: Claim) -> dict[str, Any]:
+    """The claim's declared data (no functions), as compared by :func:`code_version`."""
+    return {
+        "id": claim.id,
+        "status": claim.status,
+        "requirements": [
+            [
+                r.name,
+                r.quantity,
+                r.relation,
+                [str(p) for p in r.parts()],
+                r.tolerance,
+                r.report_only,
+                r.range,
+                list(r.where),
+            ]
+            for r in claim.requirements
+        ],
+        "assumptions": [str(a) for a in claim.assumptions],
+        "sizes": {size: claim.setting(size) for size in ("quick", "default", "full")},
+        "constants": dict(claim.constants),
+        "foil": [claim.foil.description, dict(claim.foil.setting)],
+    }
+
+
+def _canonical(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)

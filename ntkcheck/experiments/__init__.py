@@ -1,1 +1,0 @@
-"""Experiments behind the claims: sweeps and training runs returning plain measurements."""
