@@ -106,7 +106,7 @@ def gram_floor(model: torch.nn.Module, x: torch.Tensor) -> Callable[[], None]:
             _ = g @ g.T
             for _, _, a in use.terms:
                 if a is not None:
-                    _ = a @ a.T
+                    _ = a.reshape(-1, a.shape[-1]) @ a.reshape(-1, a.shape[-1]).T
 
     return run
 
