@@ -17,9 +17,9 @@ _BYTES = 8  # float64
 # Below this many estimated flops (tens of milliseconds) a wrong pick costs less than the timed
 # probe that would prevent it: the cost model decides alone.
 PROBE_MIN_FLOPS = 1e8
-# One Python-level jacrev call (when vmap cannot trace the model) costs milliseconds: as many
-# flops.
-CALL_FLOPS = 1e7
+# One Python-level jacrev call (when vmap cannot trace the model) costs tens of milliseconds:
+# as many flops.
+CALL_FLOPS = 1e8
 
 
 @dataclass(frozen=True)

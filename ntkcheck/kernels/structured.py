@@ -29,13 +29,14 @@ import torch
 from ntkcheck.errors import NTKCheckError
 from ntkcheck.kernels.coverage import Coverage
 from ntkcheck.kernels.generic import contract_jacobians, per_example_jacobian
-from ntkcheck.kernels.uses import DenseParam, Record, record_uses
+from ntkcheck.kernels.signals import per_example_gradients, signals
+from ntkcheck.kernels.uses import record_uses
 from ntkcheck.models.functional import FunctionalModel, Params, _select
 
 
 @dataclass(frozen=True)
 class Use:
-    """One use on a batch: signals g (N, O, E, out) and its cross-term parameters
+    """One use on a batch: signals g (O, N, E, out) and its cross-term parameters
     (name, multiplier, a (N, E, in) for a weight or None for a bias)."""
 
     group: str
@@ -46,7 +47,8 @@ class Use:
 @dataclass(frozen=True)
 class StructuredFeatures:
     uses: tuple[Use, ...]
-    jacobian: Params | None  # name -> (N, O, *shape): summed parameters and the fallback
+    summed: dict[str, tuple[tuple[int, ...], torch.Tensor]]  # name -> (outputs, (N, O_p, *shape))
+    jacobian: Params | None  # the fallback: name -> (N, O, *shape)
 
 
 def structured_features(
@@ -55,7 +57,8 @@ def structured_features(
     """Features of ``x`` for :func:`structured_pair`: the cross-term uses, and the per-example
     Jacobians of the ``summed`` parameters and of the fallback (one forward, O backward)."""
     uses: list[Use] = []
-    jacobian: Params = {}
+    sums: dict[str, tuple[tuple[int, ...], torch.Tensor]] = {}
+    jacobian = None
     if cov.layers:
         # Covered parameters require grad so each use's output has an autograd edge.
         covered = set(cov.covered)
@@ -68,8 +71,8 @@ def structured_features(
                 "method='jacobian' for this model."
             )
         records = [r for r in rec.records if r.group in cov.layers]
-        signals = _signals(rec.out, records)
-        for r, g in zip(records, signals):
+        num_out = rec.out.shape[1]
+        for r, (outputs, g) in zip(records, signals(rec.out, records)):
             params = [p for p in r.params if p.name in covered]
             terms = tuple(
                 (p.name, p.multiplier, r.a if p.is_weight else None)
@@ -77,54 +80,39 @@ def structured_features(
                 if p.name not in summed
             )
             if terms:
-                uses.append(Use(r.group, g, terms))
+                uses.append(Use(r.group, _all_outputs(outputs, g, num_out), terms))
             chosen = [p for p in params if p.name in summed]
-            for name, j in _per_example_gradients(r, g, chosen, fm.params):
-                jacobian[name] = jacobian[name] + j if name in jacobian else j
+            for name, j in per_example_gradients(r, g, chosen, fm.params):
+                if name in sums:  # a weight tied across uses that reach other outputs
+                    other, k = sums[name]
+                    outputs, j = (
+                        (other, k + j)
+                        if other == outputs
+                        else _union(sums[name], (outputs, j), num_out)
+                    )
+                sums[name] = (outputs, j)
     if cov.fallback:
-        jacobian.update(per_example_jacobian(_select(fm, cov.fallback), x))
-    return StructuredFeatures(tuple(uses), jacobian or None)
+        jacobian = per_example_jacobian(_select(fm, cov.fallback), x)
+    return StructuredFeatures(tuple(uses), sums, jacobian)
 
 
-def _signals(out: torch.Tensor, records: list[Record]) -> list[torch.Tensor]:
-    """g = ∂f_o/∂y of every record, one backward pass per output o: each (N, O, E, out)."""
-    edges = [r.edge for r in records]
-    per_output = [
-        torch.autograd.grad(out[:, o].sum(), edges, retain_graph=True, allow_unused=True)
-        if out.requires_grad and edges
-        else [None] * len(edges)
-        for o in range(out.shape[1])
-    ]
-    if out.shape[1] == 1:  # no copy for one output
-        return [r.signal(g).unsqueeze(1) for r, g in zip(records, per_output[0])]
-    return [
-        torch.stack([r.signal(g) for g in gs], dim=1) for r, gs in zip(records, zip(*per_output))
-    ]
+def _all_outputs(outputs: tuple[int, ...], g: torch.Tensor, num_out: int) -> torch.Tensor:
+    """Signals (len(outputs), ...) completed with zeros to all O outputs."""
+    if outputs == tuple(range(num_out)):
+        return g
+    full = g.new_zeros(num_out, *g.shape[1:])
+    full[list(outputs)] = g
+    return full
 
 
-def _per_example_gradients(
-    r: Record, g: torch.Tensor, params: list[DenseParam], shapes: Params
-) -> list[tuple[str, torch.Tensor]]:
-    """m Σ_e g_{o,e} a_eᵀ (weights, in their stored layout) and m Σ_e g_{o,e} (biases), each
-    (N, O, *shape), from one product [a, 1]ᵀ g per example (one pass over the signals)."""
-    if not params:
-        return []
-    n, num_out = g.shape[:2]
-    columns = [r.a] if any(p.is_weight for p in params) else []
-    if not all(p.is_weight for p in params):
-        columns.append(r.a.new_ones(*r.a.shape[:2], 1))
-    a = torch.cat(columns, dim=-1) if len(columns) > 1 else columns[0]
-    prod = a.transpose(1, 2).unsqueeze(1) @ g  # (N, O, in [+ 1], out)
-    fan_in = r.a.shape[2]
-    out = []
-    for p in params:
-        if p.is_weight:
-            j = prod[:, :, :fan_in] if r.transposed else prod[:, :, :fan_in].transpose(2, 3)
-        else:
-            j = prod[:, :, -1]
-        j = j.reshape(n, num_out, *shapes[p.name].shape)
-        out.append((p.name, j * p.multiplier if p.multiplier != 1.0 else j))
-    return out
+def _union(
+    a: tuple[tuple[int, ...], torch.Tensor], b: tuple[tuple[int, ...], torch.Tensor], num_out: int
+) -> tuple[tuple[int, ...], torch.Tensor]:
+    """The sum of two per-example Jacobians (N, O_a | O_b, ...) over all O outputs."""
+    total = 0
+    for outputs, j in (a, b):
+        total = total + _all_outputs(outputs, j.transpose(0, 1), num_out).transpose(0, 1)
+    return tuple(range(num_out)), total
 
 
 def structured_pair(
@@ -152,6 +140,9 @@ def structured_pair(
             else:
                 term = _positions_term(u.g, v.g, factor, mode)
                 out = term if out is None else out.add_(term)
+    for name, (outputs, j1) in f1.summed.items():
+        term = contract_jacobians({name: j1}, {name: f2.summed[name][1]}, mode, "sum")
+        out = _add_block(out, term, outputs, mode, num_outputs)
     if f1.jacobian is not None:
         assert f2.jacobian is not None
         term = contract_jacobians(f1.jacobian, f2.jacobian, mode, "sum")
@@ -165,10 +156,29 @@ def structured_pair(
 _OUTPUT_AXES = {"trace": 0, "diagonal": 1, "full": 2}
 
 
+def _add_block(
+    out: torch.Tensor | None, term: torch.Tensor, outputs: tuple[int, ...], mode: str, num_out: int
+) -> torch.Tensor:
+    """out + term, term holding only the ``outputs`` rows (and columns) of the kernel."""
+    if mode == "trace" or len(outputs) == num_out:
+        return term if out is None else out.add_(term)
+    if out is None:
+        n1, n2 = term.shape[:2]
+        out = term.new_zeros(n1, n2, *(num_out,) * _OUTPUT_AXES[mode])
+    index = list(outputs)
+    if mode == "diagonal":
+        out[:, :, index] += term
+    else:
+        block = torch.tensor(index, device=out.device)
+        out[:, :, block[:, None], block[None, :]] += term
+    return out
+
+
 def _input_factor(u: Use, v: Use) -> torch.Tensor | None:
     """Σ over parameters shared by both uses of m_u m_v (a_u · a_v), bias terms giving 1:
     (n1, E_u, n2, E_v)."""
-    n1, e1, n2, e2 = u.g.shape[0], u.g.shape[2], v.g.shape[0], v.g.shape[2]
+    _, n1, e1, _ = u.g.shape
+    _, n2, e2, _ = v.g.shape
     factor: torch.Tensor | None = None
     bias = 0.0
     for name_u, mu, a_u in u.terms:
@@ -190,36 +200,36 @@ def _input_factor(u: Use, v: Use) -> torch.Tensor | None:
 
 
 def _signal_product(g1: torch.Tensor, g2: torch.Tensor, mode: str) -> torch.Tensor:
-    """G1 G2ᵀ over the layer's output units: (n1, n2, O, O), (n1, n2) or (n1, n2, O)."""
-    n1, num_out, width = g1.shape
-    n2 = g2.shape[0]
+    """G1 G2ᵀ over the layer's output units, g: (O, n, out) -> (n1, n2, O, O), (n1, n2) or
+    (n1, n2, O)."""
+    num_out, n1, width = g1.shape
+    n2 = g2.shape[1]
     if mode == "full":
-        prod = g1.reshape(n1 * num_out, width) @ g2.reshape(n2 * num_out, width).T
-        return prod.reshape(n1, num_out, n2, num_out).permute(0, 2, 1, 3)
+        prod = g1.reshape(num_out * n1, width) @ g2.reshape(num_out * n2, width).T
+        return prod.view(num_out, n1, num_out, n2).permute(1, 3, 0, 2)
     if mode == "trace":
-        return g1.reshape(n1, -1) @ g2.reshape(n2, -1).T
-    return torch.stack([g1[:, o] @ g2[:, o].T for o in range(num_out)], dim=-1)
+        out = g1[0] @ g2[0].T
+        for o in range(1, num_out):
+            out.addmm_(g1[o], g2[o].T)
+        return out
+    return torch.stack([g1[o] @ g2[o].T for o in range(num_out)], dim=-1)
 
 
 def _positions_term(
     g1: torch.Tensor, g2: torch.Tensor, factor: torch.Tensor, mode: str
 ) -> torch.Tensor:
-    """Σ_{e,e'} (g1_e · g2_e') factor[e, e'] for uses with several positions; g: (N, O, E, out)."""
-    n1, num_out, e1, width = g1.shape
-    n2, _, e2, _ = g2.shape
+    """Σ_{e,e'} (g1_e · g2_e') factor[e, e'] for uses with several positions; g: (O, N, E, out)."""
+    num_out, n1, e1, width = g1.shape
+    _, n2, e2, _ = g2.shape
     if mode == "full":
-        prod = g1.reshape(n1 * num_out * e1, width) @ g2.reshape(n2 * num_out * e2, width).T
+        prod = g1.reshape(-1, width) @ g2.reshape(-1, width).T
         return torch.einsum(
-            "aiebjf,aebf->abij", prod.view(n1, num_out, e1, n2, num_out, e2), factor
+            "iaejbf,aebf->abij", prod.view(num_out, n1, e1, num_out, n2, e2), factor
         )
+    per_output = [
+        (g1[o].reshape(n1 * e1, width) @ g2[o].reshape(n2 * e2, width).T).view(n1, e1, n2, e2)
+        for o in range(num_out)
+    ]
     if mode == "trace":
-        prod = g1.transpose(1, 2).reshape(n1 * e1, -1) @ g2.transpose(1, 2).reshape(n2 * e2, -1).T
-        return (prod.view(n1, e1, n2, e2) * factor).sum((1, 3))
-    return torch.stack(
-        [
-            ((g1[:, o].reshape(n1 * e1, width) @ g2[:, o].reshape(n2 * e2, width).T)
-             .view(n1, e1, n2, e2) * factor).sum((1, 3))
-            for o in range(num_out)
-        ],
-        dim=-1,
-    )  # fmt: skip
+        return (sum(per_output) * factor).sum((1, 3))
+    return torch.stack([(p * factor).sum((1, 3)) for p in per_output], dim=-1)

@@ -57,11 +57,16 @@ class Record:
     shape: torch.Size
     transposed: bool = False
 
+    @property
+    def width(self) -> int:
+        """out: the output entries per position (1 for a vector weight)."""
+        return self.shape.numel() // (self.a.shape[0] * self.a.shape[1])
+
     def signal(self, grad: torch.Tensor | None) -> torch.Tensor:
         """∂f/∂y reshaped to (N, E, out); zeros where the output does not depend on the use."""
         if grad is None:
             grad = self.a.new_zeros(self.shape)
-        return grad.reshape(self.a.shape[0], self.a.shape[1], -1)
+        return grad.reshape(self.a.shape[0], self.a.shape[1], self.width)
 
 
 @dataclass
