@@ -30,6 +30,7 @@ class Coverage:
     their extra axes (1 for a dense layer called once on (N, in)). ``forward_flops``: flops of
     the dense products of one example's forward pass (0 when no probe ran). ``loops``: vmap
     cannot trace the forward, so the generic Jacobian path loops over examples.
+    ``activation_bytes``: what autograd keeps per example for the backward pass.
     """
 
     layers: dict[str, tuple[DenseParam, ...]]
@@ -37,6 +38,7 @@ class Coverage:
     sizes: dict[str, tuple[int, int, int]] = field(default_factory=dict)
     forward_flops: float = 0.0
     loops: bool = False
+    activation_bytes: float = 0.0
 
     @property
     def covered(self) -> tuple[str, ...]:
@@ -176,4 +178,5 @@ def probe_coverage(fm: FunctionalModel, x_probe: torch.Tensor) -> Coverage:
         {g: sizes[g] for g in kept},
         rec.flops / n,
         not vmaps(fm, x_probe),
+        rec.saved_bytes / n,
     )

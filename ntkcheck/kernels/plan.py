@@ -74,8 +74,10 @@ def estimate_costs(
         "jacobian": n_feat * o * 3 * fp + 2.0 * pairs * p_total + n_feat * cov.loops * CALL_FLOPS,
         "ntk_vp": n1 * o * 3 * fp + n1 * o * n2 * 3 * fp,
     }
+    # One tile's forward graph is alive at a time (features are cached, graphs are not).
+    graph = max(n1, n2) * cov.activation_bytes
     bytes_ = {
-        "jacobian": _BYTES * n_feat * o * p_total,
+        "jacobian": _BYTES * n_feat * o * p_total + graph,
         "ntk_vp": _BYTES * (64 * (p_total + n2 * o) + n1 * o * p_total / max(1, n1)),
     }
     if cov.layers:
@@ -87,8 +89,10 @@ def estimate_costs(
             + n_feat * o * 3 * fp * (p_fallback > 0)
             + 2.0 * pairs * p_fallback
         )
-        bytes_["structured"] = sum(c[1] if c[0] <= c[2] else c[3] for c in groups) + (
-            _BYTES * n_feat * o * p_fallback
+        bytes_["structured"] = (
+            sum(c[1] if c[0] <= c[2] else c[3] for c in groups)
+            + _BYTES * n_feat * o * p_fallback
+            + graph
         )
     return flops, bytes_
 

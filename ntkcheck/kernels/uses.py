@@ -77,6 +77,7 @@ class Recording:
     records: list[Record]
     irregular: set[str]  # groups whose input was not (N, ..., in)
     flops: float  # multiply-adds ×2 of every dense product (recorded or not)
+    saved_bytes: float  # batch-shaped tensors autograd keeps for the backward pass
 
 
 def candidate_layers(fm: FunctionalModel) -> dict[str, tuple[DenseParam, ...]]:
@@ -134,13 +135,20 @@ def record_uses(
     for name in layers:
         handles.append(modules[name].register_forward_pre_hook(enter))
         handles.append(modules[name].register_forward_hook(make_hook(name)))
+    saved: dict[tuple[int, int], int] = {}
+
+    def pack(t: torch.Tensor) -> torch.Tensor:
+        if t.ndim and t.shape[0] == n:
+            saved[(t.data_ptr(), t.numel())] = t.numel() * t.element_size()
+        return t
+
     try:
-        with tracker:
+        with tracker, torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
             out = functional_call(fm.module, ({**fm.fixed, **params},), (x,))
     finally:
         for h in handles:
             h.remove()
-    return Recording(out.reshape(n, -1), records, irregular, tracker.flops)
+    return Recording(out.reshape(n, -1), records, irregular, tracker.flops, sum(saved.values()))
 
 
 def _edge(output: torch.Tensor) -> GradientEdge:

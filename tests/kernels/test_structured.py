@@ -9,9 +9,13 @@ import torch.nn.functional as F
 from _structured import forced_structured
 from torch import nn
 
+from ntkcheck.kernels.coverage import dense_coverage
 from ntkcheck.kernels.empirical import empirical_ntk, plan_ntk
 from ntkcheck.kernels.reference import reference_ntk
+from ntkcheck.kernels.signals import output_reach
+from ntkcheck.kernels.uses import record_uses
 from ntkcheck.models import MLP, UNF
+from ntkcheck.models.functional import functionalize
 
 F64 = torch.float64
 
@@ -133,6 +137,18 @@ class _FlippedBatch(nn.Module):
         return self.out(torch.tanh(self.lin(x.flip(0))).flip(0)).squeeze(-1)
 
 
+class _StackedHeads(nn.Module):
+    """Two heads on a shared layer, stacked as the outputs: each head reaches one output."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.shared, self.h0, self.h1 = nn.Linear(4, 5), nn.Linear(5, 1), nn.Linear(5, 1)
+
+    def forward(self, x):
+        h = torch.tanh(self.shared(x))
+        return torch.stack([self.h0(h)[:, 0], torch.tanh(self.h1(h))[:, 0]], dim=1)
+
+
 @pytest.mark.parametrize(
     ("cls", "fallback"),
     [
@@ -146,6 +162,7 @@ class _FlippedBatch(nn.Module):
         (_RawStoredInOut, ()),
         (_LeftProduct, ("W",)),
         (_FlippedBatch, ("lin.weight", "lin.bias")),
+        (_StackedHeads, ()),
     ],
 )
 def test_structured_covers_every_product_and_falls_back_on_the_rest(cls, fallback):
@@ -175,3 +192,21 @@ def test_planner_sums_weights_used_at_many_positions_and_not_dense_layers():
 def test_tiny_problems_skip_the_timed_probe():
     plan = plan_ntk(MLP(3, 8, 1, seed=0), _points(6, 3, 0))
     assert plan.probe_seconds == {}
+
+
+def test_stacked_outputs_reach_only_their_own_uses():
+    torch.manual_seed(0)
+    model, x = _StackedHeads().double(), _points(6, 4, 0)
+    fm = functionalize(model)
+    cov = dense_coverage(fm, x)
+    params = {k: v.detach().requires_grad_() for k, v in fm.params.items()}
+    rec = record_uses(fm, cov.modules, cov.raw, x, params)
+    groups = [r.group for r in rec.records]
+    reach = [{groups[i] for i in reached} for reached in output_reach(rec.out, rec.records)]
+    assert reach == [{"shared", "h0"}, {"shared", "h1"}]
+    # Any other output structure: every output conservatively reaches every use.
+    both = {"shared", "h0", "h1"}
+    assert [{groups[i] for i in r} for r in output_reach(rec.out * 1.0, rec.records)] == [
+        both,
+        both,
+    ]
