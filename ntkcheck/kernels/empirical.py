@@ -158,19 +158,17 @@ def _plan(prob: _Problem, method: str, block_size: int | None) -> planning.NTKPl
     b2 = min(block_size or n2, n2)
     symmetric_tile = prob.symmetric and block_size is None
     shape = (o, prob.mode, symmetric_tile)
-    flops, bytes_ = planning.estimate_costs(prob.fm, cov, b1, b2, *shape)
-    summed = planning.choose_summed(prob.fm, cov, b1, b2, *shape)
+    flops, bytes_, summed = planning.estimate_costs(prob.fm, cov, b1, b2, *shape)
     remaining = prob.budget - out_bytes
     if method == "auto":
 
         def probe(m: str) -> tuple[float, float]:
             sub = replace(prob, x1=prob.x1[:16], x2=prob.x2[:16])
             rows = (sub.x1.shape[0], sub.x2.shape[0], o, prob.mode, prob.symmetric)
-            sub_summed = planning.choose_summed(prob.fm, cov, *rows)
+            sub_flops, _, sub_summed = planning.estimate_costs(prob.fm, cov, *rows)
             sub_plan = planning.NTKPlan(m, "probe", {}, {}, 0.0, cov, summed=sub_summed)
             start = time.perf_counter()
             _assemble(sub, sub_plan, None)
-            sub_flops, _ = planning.estimate_costs(prob.fm, cov, *rows)
             return time.perf_counter() - start, sub_flops[m]
 
         chosen, reason, timings = planning.choose(flops, bytes_, remaining, probe)

@@ -35,7 +35,7 @@ class NTKPlan:
         coverage: parameters handled by the structured formula (the rest fall back).
         probe_seconds: measured times of the close candidates on a subset, if a probe ran.
         summed: structured path only: parameters whose per-example Jacobian is formed (summed
-            over their positions) instead of cross terms, see :func:`choose_summed`.
+            over their positions) instead of cross terms, see :func:`estimate_costs`.
     """
 
     method: str
@@ -56,8 +56,10 @@ def estimate_costs(
     num_outputs: int,
     mode: str,
     symmetric: bool,
-) -> tuple[dict[str, float], dict[str, float]]:
-    """Flops and bytes per method (kernels.md "Methods" table).
+) -> tuple[dict[str, float], dict[str, float], frozenset[str]]:
+    """Flops and bytes per method (kernels.md "Methods" table), and the parameters whose
+    per-example Jacobian the structured path forms (summed over their positions) instead of
+    cross terms: those of every group where that costs fewer flops.
 
     A forward pass [FP] costs the dense products the probe counted (a weight applied at 50
     quadrature nodes costs 50 times its size), at least 2P flops per example; a backward pass
@@ -80,9 +82,12 @@ def estimate_costs(
         "jacobian": _BYTES * n_feat * o * p_total + graph,
         "ntk_vp": _BYTES * (64 * (p_total + n2 * o) + n1 * o * p_total / max(1, n1)),
     }
+    summed: frozenset[str] = frozenset()
     if cov.layers:
         p_fallback = sum(fm.params[k].numel() for k in cov.fallback)
-        groups = _group_costs(fm, cov, n1, n2, o, mode, n_feat).values()
+        costs = _group_costs(fm, cov, n1, n2, o, mode, n_feat)
+        summed = frozenset(p.name for g, c in costs.items() if c[2] < c[0] for p in cov.layers[g])
+        groups = costs.values()
         flops["structured"] = (
             n_feat * (1 + o) * fp
             + sum(min(c[0], c[2]) for c in groups)
@@ -94,23 +99,7 @@ def estimate_costs(
             + _BYTES * n_feat * o * p_fallback
             + graph
         )
-    return flops, bytes_
-
-
-def choose_summed(
-    fm: FunctionalModel,
-    cov: Coverage,
-    n1: int,
-    n2: int,
-    num_outputs: int,
-    mode: str,
-    symmetric: bool,
-) -> frozenset[str]:
-    """Parameters whose per-example Jacobian the structured path forms (summed over positions)
-    instead of cross terms: those of every group where that costs fewer flops."""
-    n_feat = n1 if symmetric else n1 + n2
-    costs = _group_costs(fm, cov, n1, n2, num_outputs, mode, n_feat)
-    return frozenset(p.name for g, c in costs.items() if c[2] < c[0] for p in cov.layers[g])
+    return flops, bytes_, summed
 
 
 def _group_costs(

@@ -3,7 +3,7 @@
 For a use y = m · a Wᵀ + m_b · b (:mod:`~ntkcheck.kernels.uses`) with inputs a_e ∈ R^{in} and
 backprop signals g_{o,e} = ∂f_o/∂y_e ∈ R^{out} at its positions e (extra axes, repeated calls),
 the Jacobian of output o w.r.t. W is m Σ_e g_{o,e} a_eᵀ. Each covered parameter's share of Θ is
-computed in one of two exact ways, chosen per group by the cost model (plan.choose_summed):
+computed in one of two exact ways, chosen per group by the cost model (plan.estimate_costs):
 
 - cross terms: Θ_W(x, x')[o, o'] = Σ_{u,v} m_u m_v Σ_{e,e'} (g_{u,o,e} · g'_{v,o',e'})
   (a_{u,e} · a'_{v,e'}), i.e. (G Gᵀ) ∘ (A Aᵀ) for a layer called once on (N, in); a bias

@@ -17,6 +17,7 @@ computed without the weight gradients, and exact even if the output is later mod
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 
 import torch
@@ -106,9 +107,12 @@ def record_uses(
     raw: set[str],
     x: torch.Tensor,
     params: Params,
+    *,
+    count_saved: bool = False,
 ) -> Recording:
     """Forward ``x`` recording every call of the modules in ``layers`` and every raw product of
-    the parameters named in ``raw`` (``params`` holds the tensors the forward uses)."""
+    the parameters named in ``raw`` (``params`` holds the tensors the forward uses); with
+    ``count_saved``, also the bytes of the batch-shaped tensors autograd saves."""
     assert fm.module is not None
     n = x.shape[0]
     records: list[Record] = []
@@ -142,8 +146,9 @@ def record_uses(
             saved[(t.data_ptr(), t.numel())] = t.numel() * t.element_size()
         return t
 
+    counting = torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t)
     try:
-        with tracker, torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
+        with tracker, counting if count_saved else contextlib.nullcontext():
             out = functional_call(fm.module, ({**fm.fixed, **params},), (x,))
     finally:
         for h in handles:
