@@ -19,8 +19,8 @@ _SIGNAL_ELEMENTS = 2**27
 
 
 def signals(out: torch.Tensor, records: list[Record]) -> list[tuple[tuple[int, ...], torch.Tensor]]:
-    """g = ∂f_o/∂y of every record for the outputs o that can reach it: (outputs, g) with g
-    (len(outputs), N, E, out); the signals of the other outputs are exactly zero.
+    """g = ∂f_o/∂y of every record for the outputs o that can reach it: (outputs, g) with the
+    outputs ascending and g (len(outputs), N, E, out); the other outputs' signals are exactly 0.
 
     Outputs with the same reach share batched backward passes (``is_grads_batched``: one vmapped
     pass instead of one Python-level pass per output) that ask only for their records.
@@ -41,12 +41,14 @@ def signals(out: torch.Tensor, records: list[Record]) -> list[tuple[tuple[int, .
                 found[i].append((outputs, g))
     result = []
     for r, parts in zip(records, found):
-        outputs = tuple(o for os, _ in parts for o in os)
+        outputs = [o for os, _ in parts for o in os]
         if len(parts) == 1:
             g = parts[0][1]
-        else:
+        else:  # several groups reach this use: their outputs interleave, so sort them
             g = torch.cat([g for _, g in parts]) if parts else r.a.new_zeros(0, *r.shape)
-        result.append((outputs, g.reshape(len(outputs), *r.a.shape[:2], r.width)))
+            order = sorted(range(len(outputs)), key=outputs.__getitem__)
+            g, outputs = g[order], [outputs[i] for i in order]
+        result.append((tuple(outputs), g.reshape(len(outputs), *r.a.shape[:2], r.width)))
     return result
 
 

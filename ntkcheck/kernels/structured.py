@@ -83,14 +83,10 @@ def structured_features(
                 uses.append(Use(r.group, _all_outputs(outputs, g, num_out), terms))
             chosen = [p for p in params if p.name in summed]
             for name, j in per_example_gradients(r, g, chosen, fm.params):
-                if name in sums:  # a weight tied across uses that reach other outputs
-                    other, k = sums[name]
-                    outputs, j = (
-                        (other, k + j)
-                        if other == outputs
-                        else _union(sums[name], (outputs, j), num_out)
-                    )
-                sums[name] = (outputs, j)
+                # A parameter with several uses (reused layer, tied weight) sums them.
+                sums[name] = (
+                    _sum(sums[name], (outputs, j), num_out) if name in sums else (outputs, j)
+                )
     if cov.fallback:
         jacobian = per_example_jacobian(_select(fm, cov.fallback), x)
     return StructuredFeatures(tuple(uses), sums, jacobian)
@@ -105,13 +101,13 @@ def _all_outputs(outputs: tuple[int, ...], g: torch.Tensor, num_out: int) -> tor
     return full
 
 
-def _union(
+def _sum(
     a: tuple[tuple[int, ...], torch.Tensor], b: tuple[tuple[int, ...], torch.Tensor], num_out: int
 ) -> tuple[tuple[int, ...], torch.Tensor]:
-    """The sum of two per-example Jacobians (N, O_a | O_b, ...) over all O outputs."""
-    total = 0
-    for outputs, j in (a, b):
-        total = total + _all_outputs(outputs, j.transpose(0, 1), num_out).transpose(0, 1)
+    """The sum of two per-example Jacobians (N, O_a | O_b, ...) given on their outputs."""
+    if a[0] == b[0]:
+        return a[0], a[1] + b[1]
+    total = sum(_all_outputs(o, j.transpose(0, 1), num_out).transpose(0, 1) for o, j in (a, b))
     return tuple(range(num_out)), total
 
 
@@ -160,7 +156,7 @@ def _add_block(
     out: torch.Tensor | None, term: torch.Tensor, outputs: tuple[int, ...], mode: str, num_out: int
 ) -> torch.Tensor:
     """out + term, term holding only the ``outputs`` rows (and columns) of the kernel."""
-    if mode == "trace" or len(outputs) == num_out:
+    if mode == "trace" or outputs == tuple(range(num_out)):
         return term if out is None else out.add_(term)
     if out is None:
         n1, n2 = term.shape[:2]

@@ -118,7 +118,7 @@ def record_uses(
     records: list[Record] = []
     irregular: set[str] = set()
     modules = dict(fm.module.named_modules())
-    tracker = _RawProducts(n, {id(params[k]): k for k in raw}, params, records, irregular)
+    tracker = _RawProducts(n, {id(params[k]): k for k in raw}, records, irregular)
     handles = []
 
     def enter(_mod: nn.Module, _inputs: tuple) -> None:
@@ -174,9 +174,9 @@ class _RawProducts(TorchFunctionMode):
     """Records ``a @ W.T``, ``a @ W`` and ``F.linear(a, W, b)`` for tracked parameters W (not
     inside a hooked module, whose call is recorded whole), and counts every product's flops."""
 
-    def __init__(self, n, tracked, params, records, irregular) -> None:
+    def __init__(self, n, tracked, records, irregular) -> None:
         super().__init__()
-        self.n, self.tracked, self.params = n, tracked, params
+        self.n, self.tracked = n, tracked
         self.records, self.irregular = records, irregular
         self.inside, self.flops = 0, 0.0
 

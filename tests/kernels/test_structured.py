@@ -149,6 +149,20 @@ class _StackedHeads(nn.Module):
         return torch.stack([self.h0(h)[:, 0], torch.tanh(self.h1(h))[:, 0]], dim=1)
 
 
+class _InterleavedHeads(nn.Module):
+    """Columns 0 and 2 call one head, column 1 another: the shared layer's signals come from
+    two groups of outputs whose indices interleave."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.shared, self.h0, self.h1 = nn.Linear(4, 5), nn.Linear(5, 1), nn.Linear(5, 1)
+
+    def forward(self, x):
+        h = torch.tanh(self.shared(x))
+        columns = [self.h0(h)[:, 0], self.h1(h)[:, 0], torch.sin(self.h0(h))[:, 0]]
+        return torch.stack(columns, dim=-1)
+
+
 @pytest.mark.parametrize(
     ("cls", "fallback"),
     [
@@ -163,6 +177,7 @@ class _StackedHeads(nn.Module):
         (_LeftProduct, ("W",)),
         (_FlippedBatch, ("lin.weight", "lin.bias")),
         (_StackedHeads, ()),
+        (_InterleavedHeads, ()),
     ],
 )
 def test_structured_covers_every_product_and_falls_back_on_the_rest(cls, fallback):
