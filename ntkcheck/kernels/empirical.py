@@ -70,8 +70,9 @@ def empirical_ntk(
         mode: "full" -> (n1, n2, O, O); "trace" -> (n1, n2), Σ_o Θ_oo; "diagonal" ->
             (n1, n2, O). Scalar-output models (O = 1) always give (n1, n2).
         method: "auto" (see :func:`plan_ntk`), "jacobian" (vmap(jacrev) contraction),
-            "ntk_vp" (Jacobian rows pushed through jvp), or "structured" (per dense layer
-            (G Gᵀ) ∘ (A Aᵀ); other parameters fall back to the Jacobian path).
+            "ntk_vp" (Jacobian rows pushed through jvp), or "structured" (per dense use of
+            a weight, a layer or a raw ``x @ W.T``, also along extra axes: (G Gᵀ) ∘ (A Aᵀ) or
+            per-example sums; other parameters fall back to the Jacobian path).
         block_size: tile x1 and x2 into blocks of this many rows so working memory is
             bounded by one tile; the result equals the untiled one to rounding.
         params: names of the parameters to differentiate (default: all trainable).
