@@ -1,9 +1,11 @@
-"""Benchmark of the empirical-NTK methods against the torch.func tutorial's two methods.
+"""Benchmark of the empirical-NTK methods: MLPs against the torch.func tutorial's two methods,
+the claims' models (flows, GAN generator) against their direct closed forms.
 
-Every case runs in a fresh subprocess so its peak resident memory is its own. Times are
-ratios against baselines measured in the same run (these machines are noisy): the tutorial's
-Jacobian contraction and NTK-vector products (re-implemented here), and the "floor" — the two
-Gram products per dense layer, (A Aᵀ) and (G Gᵀ), that the structured formula cannot avoid.
+Every (case, method) runs in a fresh subprocess so its peak resident memory is its own. Times are
+ratios against baselines measured in the same run (these machines are noisy): for MLPs the
+tutorial's Jacobian contraction and NTK-vector products and the "floor", the two Gram products
+per dense layer that the structured formula cannot avoid (:mod:`ntkcheck.bench_baselines`); for
+the claims' models the closed-form Jacobian Gram J Jᵀ (:mod:`ntkcheck.bench_models`).
 
 References: PyTorch tutorial "Neural Tangent Kernels" (torch.func), methods 1 and 2.
 """
@@ -11,7 +13,6 @@ References: PyTorch tutorial "Neural Tangent Kernels" (torch.func), methods 1 an
 from __future__ import annotations
 
 import json
-import resource
 import subprocess
 import sys
 import time
@@ -19,16 +20,20 @@ from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 
 import torch
-from torch.func import functional_call, jacrev, jvp, vjp, vmap
 
-from ntkcheck.kernels.empirical import empirical_ntk, plan_ntk
-from ntkcheck.kernels.structured import structured_features
-from ntkcheck.models.functional import functionalize
+from ntkcheck.bench_baselines import (
+    gram_floor,
+    tutorial_jacobian_contraction,
+    tutorial_ntk_vector_products,
+)
+from ntkcheck.bench_models import ModelCase, build
+from ntkcheck.kernels.empirical import empirical_ntk
 from ntkcheck.models.mlp import MLP
 from ntkcheck.validation import available_memory_bytes
 
 INPUT_DIM = 8  # inputs of every benchmark MLP: unit vectors in R^8
 CANDIDATES = ("auto", "structured", "jacobian", "ntk_vp", "tutorial_jacobian", "tutorial_ntk_vp")
+MODEL_METHODS = ("auto", "jacobian")  # a claim model: ours, and the generic path it used to take
 
 
 @dataclass(frozen=True)
@@ -41,74 +46,11 @@ class Case:
 
 @dataclass(frozen=True)
 class Timing:
-    case: Case
+    case: Case | ModelCase
     method: str
     seconds: float | None  # None: skipped (memory estimate over budget or time cap)
     peak_mib: float | None
     note: str = ""
-
-
-def tutorial_jacobian_contraction(model: torch.nn.Module, x1, x2) -> torch.Tensor:
-    """Tutorial method 1: vmap(jacrev) per-example Jacobians, then einsum over parameters."""
-    params = {k: v.detach() for k, v in model.named_parameters()}
-
-    def fnet_single(p, x):
-        return functional_call(model, p, (x.unsqueeze(0),)).reshape(-1)
-
-    jac1 = vmap(jacrev(fnet_single), (None, 0))(params, x1)
-    jac1 = [j.flatten(2) for j in jac1.values()]
-    jac2 = vmap(jacrev(fnet_single), (None, 0))(params, x2)
-    jac2 = [j.flatten(2) for j in jac2.values()]
-    return torch.stack([torch.einsum("Naf,Mbf->NMab", a, b) for a, b in zip(jac1, jac2)]).sum(0)
-
-
-def tutorial_ntk_vector_products(model: torch.nn.Module, x1, x2) -> torch.Tensor:
-    """Tutorial method 2: vmap over pairs of vjp (x1) followed by jvp (x2), one pair at a time."""
-    params = {k: v.detach() for k, v in model.named_parameters()}
-
-    def fnet_single(p, x):
-        return functional_call(model, p, (x.unsqueeze(0),)).reshape(-1)
-
-    def get_ntk(a, b):
-        def f1(p):
-            return fnet_single(p, a)
-
-        def f2(p):
-            return fnet_single(p, b)
-
-        out, vjp_fn = vjp(f1, params)
-
-        def get_ntk_slice(vec):
-            vjps = vjp_fn(vec)
-            _, jvps = jvp(f2, (params,), vjps)
-            return jvps
-
-        basis = torch.eye(out.numel(), dtype=out.dtype, device=out.device).view(out.numel(), -1)
-        return vmap(get_ntk_slice)(basis)
-
-    result = vmap(vmap(get_ntk, (None, 0)), (0, None))(x1, x2)
-    return result
-
-
-def gram_floor(model: torch.nn.Module, x: torch.Tensor) -> Callable[[], None]:
-    """The two Gram products per dense layer on precomputed features (the practical floor).
-
-    Sized like the full kernel the benchmark computes: G is (N·O, out), so with O outputs the
-    signal product has O² entries per pair of examples, as ``mode="full"`` needs.
-    """
-    fm = functionalize(model)
-    cov = plan_ntk(model, x[:8]).coverage
-    feats = structured_features(fm, cov, x)
-
-    def run() -> None:
-        for use in feats.uses:
-            g = use.g.reshape(-1, use.g.shape[-1])
-            _ = g @ g.T
-            for _, _, a in use.terms:
-                if a is not None:
-                    _ = a @ a.T
-
-    return run
 
 
 def _layers(case: Case) -> list[tuple[int, int]]:
@@ -117,7 +59,9 @@ def _layers(case: Case) -> list[tuple[int, int]]:
     return list(zip(sizes[:-1], sizes[1:]))
 
 
-def _memory_estimate(case: Case, method: str) -> float:
+def _memory_estimate(case: Case | ModelCase, method: str) -> float:
+    if isinstance(case, ModelCase):
+        return 0.0  # the claims' sizes: well under a GiB
     p = sum(i * j for i, j in _layers(case))
     o, n = case.outputs, case.n
     if method in ("tutorial_jacobian", "jacobian"):
@@ -127,20 +71,43 @@ def _memory_estimate(case: Case, method: str) -> float:
     return 8.0 * (n * n * o * o * 3 + n * o * case.width * case.depth * 4)
 
 
-def _run_case(case: Case, method: str) -> dict:
-    """Worker body: build the model and data, time one method, report peak RSS growth.
+def _run_case(case: Case | ModelCase, method: str) -> dict:
+    """Worker body: build the model and data, time one method, report its peak RSS growth.
 
     Steady state: the method first runs once on 16 of the points (torch start-up and the
     per-architecture caches, e.g. the structured path's coverage probe), then the timed call
-    on all N. ``warmup_seconds`` records that first call.
+    on all N (repeated while the calls total under 3 s; the fastest counts).
+    ``warmup_seconds`` records that first call. The peak is the resident-set high water mark
+    of the timed calls alone (reset before them), minus the resident set before them.
     """
+    make = _model_runner(case, method) if isinstance(case, ModelCase) else _mlp_runner(case, method)
+    start = time.perf_counter()
+    make(16)()
+    warmup = time.perf_counter() - start
+    run = make(None)
+    rss0 = _reset_peak_mib()
+    times: list[float] = []
+    # Short calls are repeated (the fastest counts): on a shared machine one call is noise.
+    while not times or (sum(times) < _REPEAT_SECONDS and len(times) < 10):
+        start = time.perf_counter()
+        run()
+        times.append(time.perf_counter() - start)
+    peak = _status_mib("VmHWM")
+    return {"seconds": min(times), "peak_mib": max(peak - rss0, 0.0), "warmup_seconds": warmup}
+
+
+_REPEAT_SECONDS = 3.0
+
+
+def _mlp_runner(case: Case, method: str) -> Callable[[int | None], Callable[[], object]]:
     model = MLP(INPUT_DIM, case.width, case.depth, case.outputs, seed=0)
     x = torch.randn(
         case.n, INPUT_DIM, dtype=torch.float64, generator=torch.Generator().manual_seed(0)
     )
     x = x / x.norm(dim=1, keepdim=True)
 
-    def make(xs: torch.Tensor) -> Callable[[], object]:
+    def make(rows: int | None) -> Callable[[], object]:
+        xs = x[:rows]
         if method == "floor":
             return gram_floor(model, xs)
         if method == "tutorial_jacobian":
@@ -149,30 +116,50 @@ def _run_case(case: Case, method: str) -> dict:
             return lambda: tutorial_ntk_vector_products(model, xs, xs)
         return lambda: empirical_ntk(model, xs, method=method)
 
-    start = time.perf_counter()
-    make(x[:16])()
-    warmup = time.perf_counter() - start
-    run = make(x)
-    rss0 = _current_rss_mib()
-    start = time.perf_counter()
-    run()
-    seconds = time.perf_counter() - start
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
-    return {"seconds": seconds, "peak_mib": max(peak - rss0, 0.0), "warmup_seconds": warmup}
+    return make
 
 
-def _current_rss_mib() -> float:
-    with open("/proc/self/statm") as fh:
-        pages = int(fh.read().split()[1])
-    return pages * resource.getpagesize() / 2**20
+def _model_runner(case: ModelCase, method: str) -> Callable[[int | None], Callable[[], object]]:
+    def make(rows: int | None) -> Callable[[], object]:
+        # The warm-up builds the same model on at most 16 points (1 for a set of latent codes).
+        problem = build(
+            case if rows is None else ModelCase(case.model, case.width, min(rows, case.n))
+        )
+        if method == "floor":
+            return problem.floor
+        return lambda: empirical_ntk(
+            problem.module, problem.x, method=method, params=problem.params
+        )
+
+    return make
 
 
-def time_case(case: Case, method: str, timeout: float) -> Timing:
+def _reset_peak_mib() -> float:
+    """Reset the resident-set high water mark to the current resident set (Linux
+    /proc/self/clear_refs); returns the current resident set in MiB."""
+    try:
+        with open("/proc/self/clear_refs", "w") as fh:
+            fh.write("5")
+    except OSError:
+        pass  # the high water mark then covers the warm-up too: a peak of 0 means "no growth"
+    return _status_mib("VmRSS")
+
+
+def _status_mib(field: str) -> float:
+    with open("/proc/self/status") as fh:
+        for line in fh:
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) / 1024.0
+    raise RuntimeError(f"/proc/self/status has no {field}")
+
+
+def time_case(case: Case | ModelCase, method: str, timeout: float) -> Timing:
     """Run one (case, method) in a subprocess, skipping what would not fit in memory."""
     need = _memory_estimate(case, method)
     if need > 0.6 * available_memory_bytes():
         return Timing(case, method, None, None, f"skipped: needs ~{need / 2**30:.0f} GiB")
-    cmd = [sys.executable, "-m", "ntkcheck.bench", json.dumps([asdict(case), method])]
+    spec = json.dumps([type(case).__name__, asdict(case), method])
+    cmd = [sys.executable, "-m", "ntkcheck.bench", spec]
     try:
         done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=True)
     except subprocess.TimeoutExpired:
@@ -222,15 +209,19 @@ def attainable_ratio(case: Case) -> float:
     return 1.0 + (forward + backward) / grams
 
 
+def methods_of(case: Case | ModelCase) -> tuple[str, ...]:
+    """The methods timed on ``case``: its floor first."""
+    return ("floor", *(MODEL_METHODS if isinstance(case, ModelCase) else CANDIDATES))
+
+
 def run_benchmark(
-    cases: Iterable[Case],
-    methods: Iterable[str] = CANDIDATES,
+    cases: Iterable[Case | ModelCase],
     timeout: float = 300.0,
     progress: Callable[[str], None] | None = None,
 ) -> list[Timing]:
     timings = []
     for case in cases:
-        for method in ("floor", *methods):
+        for method in methods_of(case):
             if progress is not None:
                 progress(f"{case} {method}")
             timings.append(time_case(case, method, timeout))
@@ -238,44 +229,66 @@ def run_benchmark(
 
 
 def format_table(timings: list[Timing]) -> str:
-    """One row per case: seconds of each method and the ratios the targets are stated in."""
-    by_case: dict[Case, dict[str, Timing]] = {}
+    """One row per case, MLPs then the claims' models: seconds of each method and the ratios
+    the targets are stated in."""
+    by_case: dict[Case | ModelCase, dict[str, Timing]] = {}
     for t in timings:
         by_case.setdefault(t.case, {})[t.method] = t
+    mlps = {c: r for c, r in by_case.items() if isinstance(c, Case)}
+    models = {c: r for c, r in by_case.items() if isinstance(c, ModelCase)}
+    tables = [_mlp_table(mlps)] if mlps else []
+    tables += [_model_table(models)] if models else []
+    notes = sorted({f"{t.method}: {t.note}" for t in timings if t.note})
+    steady = (
+        "steady-state seconds: each method first ran once on 16 points in its subprocess "
+        "(then fastest of the calls made in 3 s, at most 10); "
+        "peak: resident-set growth during the timed call; attainable: the auto/floor that the "
+        "forward and backward passes alone impose; model floors: the closed-form J Jᵀ"
+    )
+    return "\n\n".join([*tables, "\n".join([steady, *(["notes:", *notes] if notes else [])])])
+
+
+def _mlp_table(by_case: dict) -> str:
     methods = [m for m in ("floor", *CANDIDATES) if any(m in r for r in by_case.values())]
-    head = [
-        "width",
-        "depth",
-        "N",
-        "O",
-        *[f"{m} [s]" for m in methods],
-        "auto peak [MiB]",
-        "tut_jac/auto",
-        "auto/floor",
-        "attainable",
-    ]
+    head = ["width", "depth", "N", "O", *[f"{m} [s]" for m in methods], "auto peak [MiB]",
+            "tut_jac/auto", "auto/floor", "attainable"]  # fmt: skip
     rows = [head]
     for case, r in by_case.items():
         auto = r.get("auto")
-        peak = "—" if auto is None or auto.peak_mib is None else f"{auto.peak_mib:.0f}"
         rows.append(
             [
                 str(case.width), str(case.depth), str(case.n), str(case.outputs),
                 *[_seconds(r.get(m)) for m in methods],
-                peak,
+                _peak(auto),
                 _ratio(r.get("tutorial_jacobian"), auto),
                 _ratio(auto, r.get("floor")),
                 f"{attainable_ratio(case):.2f}",
             ]
         )  # fmt: skip
-    widths = [max(len(row[i]) for row in rows) for i in range(len(head))]
-    lines = ["  ".join(c.rjust(w) for c, w in zip(row, widths)) for row in rows]
-    notes = sorted({f"{t.method}: {t.note}" for t in timings if t.note})
-    steady = (
-        "steady-state seconds: each method first ran once on 16 points in its subprocess; "
-        "attainable: the auto/floor that the forward and backward passes alone impose"
-    )
-    return "\n".join([*lines, "", steady, *(["notes:", *notes] if notes else [])])
+    return _aligned(rows)
+
+
+def _model_table(by_case: dict) -> str:
+    methods = [m for m in ("floor", *MODEL_METHODS) if any(m in r for r in by_case.values())]
+    head = ["model", "width", "N", *[f"{m} [s]" for m in methods], "auto peak [MiB]",
+            "auto/floor", "jacobian/auto"]  # fmt: skip
+    rows = [head]
+    for case, r in by_case.items():
+        auto = r.get("auto")
+        rows.append(
+            [case.model, str(case.width), str(case.n), *[_seconds(r.get(m)) for m in methods],
+             _peak(auto), _ratio(auto, r.get("floor")), _ratio(r.get("jacobian"), auto)]
+        )  # fmt: skip
+    return _aligned(rows)
+
+
+def _aligned(rows: list[list[str]]) -> str:
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return "\n".join("  ".join(c.rjust(w) for c, w in zip(row, widths)) for row in rows)
+
+
+def _peak(t: Timing | None) -> str:
+    return "—" if t is None or t.peak_mib is None else f"{t.peak_mib:.3g}"
 
 
 def _seconds(t: Timing | None) -> str:
@@ -289,5 +302,6 @@ def _ratio(a: Timing | None, b: Timing | None) -> str:
 
 
 if __name__ == "__main__":
-    case_dict, method_name = json.loads(sys.argv[1])
-    print(json.dumps(_run_case(Case(**case_dict), method_name)))
+    kind, case_dict, method_name = json.loads(sys.argv[1])
+    case_type = {"Case": Case, "ModelCase": ModelCase}[kind]
+    print(json.dumps(_run_case(case_type(**case_dict), method_name)))

@@ -130,13 +130,15 @@ def demo(args: argparse.Namespace) -> int:
 
 
 def bench(args: argparse.Namespace) -> int:
-    from ntkcheck.bench import Case, default_cases, format_table, run_benchmark
+    from ntkcheck.bench import Case, default_cases, format_table, methods_of, run_benchmark
+    from ntkcheck.bench_models import model_cases
 
     if args.case:
         cases = [_case(spec) for spec in args.case]
     else:
         cases = [Case(64, 2, 64, 1)] if args.quick else default_cases(args.full)
-    bar = tqdm(total=len(cases) * 7, desc="bench", disable=None)
+        cases += model_cases(args.quick)
+    bar = tqdm(total=sum(len(methods_of(c)) for c in cases), desc="bench", disable=None)
 
     def progress(label: str) -> None:
         bar.set_postfix_str(label)

@@ -10,23 +10,20 @@ from __future__ import annotations
 import contextlib
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import torch
 
 from ntkcheck.errors import InvalidInputError
 from ntkcheck.kernels import plan as planning
+from ntkcheck.kernels.coverage import dense_coverage
 from ntkcheck.kernels.generic import (
     contract_jacobians,
     ntk_vector_products,
     per_example_jacobian,
 )
 from ntkcheck.kernels.modes import check_mode, finalize, kernel_shape
-from ntkcheck.kernels.structured import (
-    dense_coverage,
-    structured_features,
-    structured_pair,
-)
+from ntkcheck.kernels.structured import structured_features, structured_pair
 from ntkcheck.models.functional import (
     FunctionalModel,
     ModelLike,
@@ -73,8 +70,9 @@ def empirical_ntk(
         mode: "full" -> (n1, n2, O, O); "trace" -> (n1, n2), Σ_o Θ_oo; "diagonal" ->
             (n1, n2, O). Scalar-output models (O = 1) always give (n1, n2).
         method: "auto" (see :func:`plan_ntk`), "jacobian" (vmap(jacrev) contraction),
-            "ntk_vp" (Jacobian rows pushed through jvp), or "structured" (per dense layer
-            (G Gᵀ) ∘ (A Aᵀ); other parameters fall back to the Jacobian path).
+            "ntk_vp" (Jacobian rows pushed through jvp), or "structured" (per dense use of
+            a weight, a layer or a raw ``x @ W.T``, also along extra axes: (G Gᵀ) ∘ (A Aᵀ) or
+            per-example sums; other parameters fall back to the Jacobian path).
         block_size: tile x1 and x2 into blocks of this many rows so working memory is
             bounded by one tile; the result equals the untiled one to rounding.
         params: names of the parameters to differentiate (default: all trainable).
@@ -157,48 +155,30 @@ def _plan(prob: _Problem, method: str, block_size: int | None) -> planning.NTKPl
         "ntkcheck.ntk_operator(model, x) with ntkcheck.lambda_min for the spectrum.",
     )
     cov = dense_coverage(prob.fm, prob.x1[:_PROBE_ROWS])
-    sizes = cov.sizes
     b1 = min(block_size or n1, n1)
     b2 = min(block_size or n2, n2)
     symmetric_tile = prob.symmetric and block_size is None
-    flops, bytes_ = planning.estimate_costs(
-        prob.fm, cov, b1, b2, o, prob.mode, symmetric_tile, sizes
-    )
+    shape = (o, prob.mode, symmetric_tile)
+    flops, bytes_, summed = planning.estimate_costs(prob.fm, cov, b1, b2, *shape)
     remaining = prob.budget - out_bytes
     if method == "auto":
 
         def probe(m: str) -> tuple[float, float]:
-            sub = _Problem(
-                prob.fm,
-                prob.x1[:16],
-                prob.x2[:16],
-                prob.symmetric,
-                o,
-                prob.mode,
-                prob.trace,
-                prob.budget,
-            )
-            sub_plan = planning.NTKPlan(m, "probe", {}, {}, 0.0, cov)
+            sub = replace(prob, x1=prob.x1[:16], x2=prob.x2[:16])
+            rows = (sub.x1.shape[0], sub.x2.shape[0], o, prob.mode, prob.symmetric)
+            sub_flops, _, sub_summed = planning.estimate_costs(prob.fm, cov, *rows)
+            sub_plan = planning.NTKPlan(m, "probe", {}, {}, 0.0, cov, summed=sub_summed)
             start = time.perf_counter()
             _assemble(sub, sub_plan, None)
-            sub_flops, _ = planning.estimate_costs(
-                prob.fm,
-                cov,
-                sub.x1.shape[0],
-                sub.x2.shape[0],
-                o,
-                prob.mode,
-                prob.symmetric,
-                sizes,
-            )
             return time.perf_counter() - start, sub_flops[m]
 
         chosen, reason, timings = planning.choose(flops, bytes_, remaining, probe)
     else:
         if method == "structured" and "structured" not in flops:
             raise InvalidInputError(
-                "method='structured' needs an nn.Module with trainable nn.Linear / Dense layers; "
-                "this model has none. Use method='jacobian' or 'ntk_vp' (or 'auto')."
+                "method='structured' needs trainable weights that enter through nn.Linear / "
+                "Dense layers or raw products (x @ W.T, F.linear); this model has none. Use "
+                "method='jacobian' or 'ntk_vp' (or 'auto')."
             )
         chosen, reason, timings = method, "requested by the caller", {}
     need = bytes_[chosen]
@@ -212,12 +192,12 @@ def _plan(prob: _Problem, method: str, block_size: int | None) -> planning.NTKPl
             f"Pass block_size={suggestion} to tile the kernel, or use the matrix-free "
             "ntkcheck.ntk_operator for λ_min.",
         )
-    return planning.NTKPlan(chosen, reason, flops, bytes_, out_bytes, cov, timings)
+    return planning.NTKPlan(chosen, reason, flops, bytes_, out_bytes, cov, timings, summed)
 
 
 def _features(prob: _Problem, plan: planning.NTKPlan, x: torch.Tensor):
     if plan.method == "structured":
-        return structured_features(prob.fm, plan.coverage, x)
+        return structured_features(prob.fm, plan.coverage, x, plan.summed)
     return per_example_jacobian(prob.fm, x)
 
 

@@ -35,6 +35,17 @@ def per_example_jacobian(fm: FunctionalModel, x: torch.Tensor) -> Params:
         return {k: torch.stack([r[k] for r in rows]) for k in fm.params}
 
 
+def vmaps(fm: FunctionalModel, x: torch.Tensor) -> bool:
+    """Whether ``vmap`` traces the model's forward over examples (no data-dependent control
+    flow): if not, :func:`per_example_jacobian` loops over examples in Python."""
+    try:
+        with torch.no_grad():
+            vmap(lambda xi: fm.fn(fm.params, xi.unsqueeze(0))[0])(x[:2])
+    except RuntimeError:
+        return False
+    return True
+
+
 def contract_jacobians(j1: Params, j2: Params, mode: str, trace: str) -> torch.Tensor:
     """Θ = Σ_params J1 J2ᵀ in the requested mode; j*: name -> (N, O, *shape)."""
     out = None

@@ -1,17 +1,19 @@
-"""Fast exact empirical NTK for dense layers: Θ = Σ_l (G_l G_lᵀ) ∘ (A_l A_lᵀ).
+"""Fast exact empirical NTK from the dense uses of the weights (structured derivatives).
 
-For a dense layer y = m_w · a Wᵀ + m_b · b with input a ∈ R^{in} and backprop signal
-g_o = ∂f_o/∂y ∈ R^{out}, the Jacobian of output o w.r.t. W is m_w · g_o aᵀ, so
+For a use y = m · a Wᵀ + m_b · b (:mod:`~ntkcheck.kernels.uses`) with inputs a_e ∈ R^{in} and
+backprop signals g_{o,e} = ∂f_o/∂y_e ∈ R^{out} at its positions e (extra axes, repeated calls),
+the Jacobian of output o w.r.t. W is m Σ_e g_{o,e} a_eᵀ. Each covered parameter's share of Θ is
+computed in one of two exact ways, chosen per group by the cost model (plan.estimate_costs):
 
-    Θ_W(x, x')[o, o'] = m_w² (g_o · g'_o') (a · a'),      Θ_b(x, x')[o, o'] = m_b² (g_o · g'_o').
+- cross terms: Θ_W(x, x')[o, o'] = Σ_{u,v} m_u m_v Σ_{e,e'} (g_{u,o,e} · g'_{v,o',e'})
+  (a_{u,e} · a'_{v,e'}), i.e. (G Gᵀ) ∘ (A Aᵀ) for a layer called once on (N, in); a bias
+  contributes m_b² (g · g'). Time N²·P²·(in + O²·out) for P positions per example.
+- summed: J_W(x)_o = Σ_{u,e} m_u g_{u,o,e} a_{u,e}ᵀ formed per example (N·O·P·in·out), then
+  J Jᵀ (N²·O²·in·out): the cheaper way for a weight applied at many positions (quadrature
+  nodes), since its cost does not grow with P².
 
-A layer used more than once (or a weight shared by several layers) contributes the cross terms
-of all its uses: Θ_p = Σ_{u,v} m_p(u) m_p(v) (g_u · g'_v)(a_u · a'_v). A and G come from one
-forward pass and O backward passes; per-example Jacobians are never formed. Parameters outside
-supported layers (``nn.Linear``, :class:`ntkcheck.models.layers.Dense`), or used elsewhere as
-well, fall back to the generic Jacobian path, so the sum is always over every parameter.
-
-Time N·O·[FP] + N²O²·Σ_l (in_l + out_l); memory N·O·Σ_l out_l + N·Σ_l in_l (kernels.md).
+A and G come from one forward pass and O backward passes. Parameters not covered fall back to
+the generic Jacobian path, so the sum is always over every parameter (kernels.md "Methods").
 
 References: Novak et al. 2022, "Fast Finite Width Neural Tangent Kernel" (structured
 derivatives); Jacot et al. 2018.
@@ -19,266 +21,94 @@ derivatives); Jacot et al. 2018.
 
 from __future__ import annotations
 
-from collections import OrderedDict
-from dataclasses import dataclass, field
+from collections.abc import Collection
+from dataclasses import dataclass
 
 import torch
-from torch import nn
-from torch.func import functional_call
 
 from ntkcheck.errors import NTKCheckError
+from ntkcheck.kernels.coverage import Coverage
 from ntkcheck.kernels.generic import contract_jacobians, per_example_jacobian
+from ntkcheck.kernels.signals import per_example_gradients, signals
+from ntkcheck.kernels.uses import record_uses
 from ntkcheck.models.functional import FunctionalModel, Params, _select
-from ntkcheck.models.layers import Dense
-
-SUPPORTED_LAYERS = (nn.Linear, Dense)
-
-
-@dataclass(frozen=True)
-class DenseParam:
-    """One trainable parameter of a dense layer: its name, multiplier and role."""
-
-    name: str
-    multiplier: float
-    is_weight: bool
-
-
-@dataclass(frozen=True)
-class Coverage:
-    """Which trainable parameters the structured formula handles, per dense module."""
-
-    layers: dict[str, tuple[DenseParam, ...]]  # module name -> its covered parameters
-    fallback: tuple[str, ...]  # trainable parameters left to the generic path
-    sizes: dict[str, tuple[int, int, int]] = field(default_factory=dict)  # (in, out, calls)
-
-    @property
-    def covered(self) -> tuple[str, ...]:
-        return tuple(p.name for ps in self.layers.values() for p in ps)
 
 
 @dataclass(frozen=True)
 class Use:
-    """One call of a dense module on a batch: backprop signals and covered parameter inputs."""
+    """One use on a batch: signals g (O, N, E, out) and its cross-term parameters
+    (name, multiplier, a (N, E, in) for a weight or None for a bias)."""
 
-    module: str
-    g: torch.Tensor  # (N, O, out)
-    terms: tuple[tuple[str, float, torch.Tensor | None], ...]  # (param, multiplier, a or None)
+    group: str
+    g: torch.Tensor
+    terms: tuple[tuple[str, float, torch.Tensor | None], ...]
 
 
 @dataclass(frozen=True)
 class StructuredFeatures:
     uses: tuple[Use, ...]
-    fallback_jacobian: Params | None
+    summed: dict[str, tuple[tuple[int, ...], torch.Tensor]]  # name -> (outputs, (N, O_p, *shape))
+    jacobian: Params | None  # the fallback: name -> (N, O, *shape)
 
 
-def _canonical_names(module: nn.Module) -> dict[int, str]:
-    return {id(p): name for name, p in module.named_parameters()}
-
-
-def _candidate_layers(fm: FunctionalModel) -> dict[str, tuple[DenseParam, ...]]:
-    assert fm.module is not None
-    names = _canonical_names(fm.module)
-    layers: dict[str, tuple[DenseParam, ...]] = {}
-    for mod_name, mod in fm.module.named_modules():
-        if not isinstance(mod, SUPPORTED_LAYERS):
-            continue
-        w_mult = getattr(mod, "weight_multiplier", 1.0)
-        b_mult = getattr(mod, "bias_multiplier", 1.0)
-        params = []
-        for attr, mult, is_weight in (("weight", w_mult, True), ("bias", b_mult, False)):
-            p = getattr(mod, attr, None)
-            if p is not None and names.get(id(p)) in fm.params:
-                params.append(DenseParam(names[id(p)], float(mult), is_weight))
-        if params:
-            layers[mod_name] = tuple(params)
-    return layers
-
-
-def _record_uses(
-    fm: FunctionalModel,
-    layers: dict[str, tuple[DenseParam, ...]],
-    x: torch.Tensor,
-    params: Params,
-) -> tuple[torch.Tensor, list[tuple[str, torch.Tensor, torch.Tensor]], set[str]]:
-    """Forward ``x`` with a zero perturbation δ added to each dense output.
-
-    Returns the (N, O) output, the uses (module name, input a, δ) and the modules whose input was
-    not a plain (N, in) batch (those need the generic path).
-    """
-    assert fm.module is not None
-    uses: list[tuple[str, torch.Tensor, torch.Tensor]] = []
-    irregular: set[str] = set()
-    modules = dict(fm.module.named_modules())
-    handles = []
-
-    def make_hook(name: str):
-        def hook(_mod: nn.Module, inputs: tuple, output: torch.Tensor) -> torch.Tensor:
-            a = inputs[0]
-            if a.ndim != 2 or a.shape[0] != x.shape[0]:
-                irregular.add(name)
-                return output
-            delta = torch.zeros_like(output, requires_grad=True)
-            uses.append((name, a.detach(), delta))
-            return output + delta
-
-        return hook
-
-    for name in layers:
-        handles.append(modules[name].register_forward_hook(make_hook(name)))
-    try:
-        out = functional_call(fm.module, ({**fm.fixed, **params},), (x,))
-    finally:
-        for h in handles:
-            h.remove()
-    return out.reshape(x.shape[0], -1), uses, irregular
-
-
-_COVERAGE_CACHE: OrderedDict[tuple, Coverage] = OrderedDict()
-_COVERAGE_CACHE_SIZE = 64
-
-
-def dense_coverage(fm: FunctionalModel, x_probe: torch.Tensor) -> Coverage:
-    """Which parameters the structured formula computes exactly, decided once per architecture.
-
-    The probe (:func:`probe_coverage`) forms a width × width gradient per layer, which costs
-    more than the kernel itself at large width; its answer depends only on the architecture, so
-    it is cached under a structural key: the module tree's repr, each submodule's class and
-    plain attributes (flags, sizes, activation names), every parameter's name, shape,
-    trainability and tying, the differentiated subset, and the input's shape and dtype.
-    """
-    if fm.module is None:
-        return Coverage({}, tuple(fm.params))
-    key = _structure_key(fm, x_probe)
-    if key in _COVERAGE_CACHE:
-        _COVERAGE_CACHE.move_to_end(key)
-        return _COVERAGE_CACHE[key]
-    cov = probe_coverage(fm, x_probe)
-    _COVERAGE_CACHE[key] = cov
-    if len(_COVERAGE_CACHE) > _COVERAGE_CACHE_SIZE:
-        _COVERAGE_CACHE.popitem(last=False)
-    return cov
-
-
-def _structure_key(fm: FunctionalModel, x_probe: torch.Tensor) -> tuple:
-    assert fm.module is not None
-    first: dict[int, int] = {}
-    params = tuple(
-        (name, tuple(p.shape), p.requires_grad, first.setdefault(id(p), i))
-        for i, (name, p) in enumerate(fm.module.named_parameters(remove_duplicate=False))
-    )
-    config = tuple(
-        (name, type(sub).__qualname__, _plain_attributes(sub))
-        for name, sub in fm.module.named_modules()
-    )
-    return (
-        repr(fm.module),
-        config,
-        params,
-        tuple(sorted(fm.params)),
-        tuple(x_probe.shape[1:]),
-        x_probe.dtype,
-    )
-
-
-def _plain_attributes(module: nn.Module) -> tuple:
-    """A module's configuration: its plain attributes (flags, sizes, names of callables), which
-    together with the class decide how its forward uses the parameters."""
-    out = []
-    for k, v in sorted(vars(module).items()):
-        if k.startswith("_") or isinstance(v, (torch.Tensor, nn.Module)):
-            continue
-        if isinstance(v, (bool, int, float, str, type(None))):
-            out.append((k, v))
-        elif callable(v):
-            out.append((k, getattr(v, "__qualname__", type(v).__qualname__)))
-        elif isinstance(v, tuple) and all(isinstance(e, (bool, int, float, str)) for e in v):
-            out.append((k, v))
-        else:
-            out.append((k, type(v).__qualname__))
-    return tuple(out)
-
-
-def probe_coverage(fm: FunctionalModel, x_probe: torch.Tensor) -> Coverage:
-    """Decide, on a probe batch, which parameters the structured formula computes exactly.
-
-    A candidate parameter is kept only if the per-example gradients rebuilt from (A, G) sum to
-    the autograd gradient: this catches weights also used outside their layer (tying across a
-    transposed use, custom ops) and layers applied to non-(N, in) inputs.
-    """
-    if fm.module is None:
-        return Coverage({}, tuple(fm.params))
-    layers = _candidate_layers(fm)
-    if not layers:
-        return Coverage({}, tuple(fm.params))
-    names = sorted({p.name for ps in layers.values() for p in ps})
-    leaves = {k: v.detach().clone().requires_grad_(k in names) for k, v in fm.params.items()}
-    out, uses, irregular = _record_uses(fm, layers, x_probe, leaves)
-    inputs = [leaves[k] for k in names] + [d for _, _, d in uses]
-    grads = (
-        torch.autograd.grad(out.sum(), inputs, allow_unused=True)
-        if out.requires_grad
-        else [None] * len(inputs)
-    )
-    true = dict(zip(names, grads[: len(names)]))
-    rebuilt = {k: torch.zeros_like(leaves[k]) for k in names}
-    for (mod_name, a, _), g in zip(uses, grads[len(names) :]):
-        if g is None:
-            continue
-        for p in layers[mod_name]:
-            rebuilt[p.name] += p.multiplier * (g.T @ a if p.is_weight else g.sum(0))
-    bad = set(irregular)
-    ok_params = set()
-    for k in names:
-        t = true[k] if true[k] is not None else torch.zeros_like(rebuilt[k])
-        scale = max(float(torch.linalg.vector_norm(t)), 1e-300)
-        if float(torch.dist(t, rebuilt[k])) <= 1e-9 * scale:
-            ok_params.add(k)
-    kept = {
-        m: tuple(p for p in ps if p.name in ok_params) for m, ps in layers.items() if m not in bad
-    }
-    kept = {m: ps for m, ps in kept.items() if ps}
-    # A parameter shared with an irregular module must go entirely to the fallback.
-    bad_params = {p.name for m in bad for p in layers[m]}
-    kept = {m: tuple(p for p in ps if p.name not in bad_params) for m, ps in kept.items()}
-    kept = {m: ps for m, ps in kept.items() if ps}
-    covered = {p.name for ps in kept.values() for p in ps}
-    sizes = {m: (0, 0, 0) for m in kept}
-    for mod_name, a, delta in uses:
-        if mod_name in sizes:
-            sizes[mod_name] = (a.shape[1], delta.shape[1], sizes[mod_name][2] + 1)
-    return Coverage(kept, tuple(k for k in fm.params if k not in covered), sizes)
-
-
-def structured_features(fm: FunctionalModel, cov: Coverage, x: torch.Tensor) -> StructuredFeatures:
-    """A and G for every use of every covered layer on ``x`` (one forward, O backward passes)."""
+def structured_features(
+    fm: FunctionalModel, cov: Coverage, x: torch.Tensor, summed: Collection[str] = ()
+) -> StructuredFeatures:
+    """Features of ``x`` for :func:`structured_pair`: the cross-term uses, and the per-example
+    Jacobians of the ``summed`` parameters and of the fallback (one forward, O backward)."""
     uses: list[Use] = []
+    sums: dict[str, tuple[tuple[int, ...], torch.Tensor]] = {}
+    jacobian = None
     if cov.layers:
-        out, raw, irregular = _record_uses(fm, cov.layers, x, fm.params)
-        if irregular:
+        # Covered parameters require grad so each use's output has an autograd edge.
+        covered = set(cov.covered)
+        leaves = {k: v.detach().requires_grad_(k in covered) for k, v in fm.params.items()}
+        rec = record_uses(fm, cov.modules, cov.raw, x, leaves)
+        if rec.irregular & set(cov.layers):
             raise NTKCheckError(
-                f"Layers {sorted(irregular)} received non-(N, in) inputs on this batch but not on "
-                "the probe batch; pass method='jacobian' for this model."
+                f"Uses {sorted(rec.irregular & set(cov.layers))} received inputs without the "
+                "batch axis first on this batch but not on the probe batch; pass "
+                "method='jacobian' for this model."
             )
-        deltas = [d for _, _, d in raw]
-        per_output = []
-        for o in range(out.shape[1]):
-            # Dense layers off every path to the output leave the output without a graph.
-            gs = (
-                torch.autograd.grad(out[:, o].sum(), deltas, retain_graph=True, allow_unused=True)
-                if out.requires_grad
-                else [None] * len(deltas)
-            )
-            per_output.append([torch.zeros_like(d) if g is None else g for g, d in zip(gs, deltas)])
-        for i, (mod_name, a, _) in enumerate(raw):
-            g = torch.stack([per_output[o][i] for o in range(out.shape[1])], dim=1).detach()
+        records = [r for r in rec.records if r.group in cov.layers]
+        num_out = rec.out.shape[1]
+        for r, (outputs, g) in zip(records, signals(rec.out, records)):
+            params = [p for p in r.params if p.name in covered]
             terms = tuple(
-                (p.name, p.multiplier, a if p.is_weight else None) for p in cov.layers[mod_name]
+                (p.name, p.multiplier, r.a if p.is_weight else None)
+                for p in params
+                if p.name not in summed
             )
-            uses.append(Use(module=mod_name, g=g, terms=terms))
-    fallback = None
+            if terms:
+                uses.append(Use(r.group, _all_outputs(outputs, g, num_out), terms))
+            chosen = [p for p in params if p.name in summed]
+            for name, j in per_example_gradients(r, g, chosen, fm.params):
+                # A parameter with several uses (reused layer, tied weight) sums them.
+                sums[name] = (
+                    _sum(sums[name], (outputs, j), num_out) if name in sums else (outputs, j)
+                )
     if cov.fallback:
-        fallback = per_example_jacobian(_select(fm, cov.fallback), x)
-    return StructuredFeatures(tuple(uses), fallback)
+        jacobian = per_example_jacobian(_select(fm, cov.fallback), x)
+    return StructuredFeatures(tuple(uses), sums, jacobian)
+
+
+def _all_outputs(outputs: tuple[int, ...], g: torch.Tensor, num_out: int) -> torch.Tensor:
+    """Signals (len(outputs), ...) completed with zeros to all O outputs."""
+    if outputs == tuple(range(num_out)):
+        return g
+    full = g.new_zeros(num_out, *g.shape[1:])
+    full[list(outputs)] = g
+    return full
+
+
+def _sum(
+    a: tuple[tuple[int, ...], torch.Tensor], b: tuple[tuple[int, ...], torch.Tensor], num_out: int
+) -> tuple[tuple[int, ...], torch.Tensor]:
+    """The sum of two per-example Jacobians (N, O_a | O_b, ...) given on their outputs."""
+    if a[0] == b[0]:
+        return a[0], a[1] + b[1]
+    total = sum(_all_outputs(o, j.transpose(0, 1), num_out).transpose(0, 1) for o, j in (a, b))
+    return tuple(range(num_out)), total
 
 
 def structured_pair(
@@ -295,15 +125,23 @@ def structured_pair(
             factor = _input_factor(u, v)
             if factor is None:
                 continue
-            factor = factor.reshape(factor.shape + (1,) * _OUTPUT_AXES[mode])
-            term = _signal_product(u.g, v.g, mode)
-            if out is None:
-                out = term.mul_(factor) if term.is_contiguous() else term * factor
+            if u.g.shape[2] == v.g.shape[2] == 1:
+                factor = factor.reshape(factor.shape[0], factor.shape[2])
+                factor = factor.reshape(factor.shape + (1,) * _OUTPUT_AXES[mode])
+                term = _signal_product(u.g[:, :, 0], v.g[:, :, 0], mode)
+                if out is None:
+                    out = term.mul_(factor) if term.is_contiguous() else term * factor
+                else:
+                    out.addcmul_(term, factor)
             else:
-                out.addcmul_(term, factor)
-    if f1.fallback_jacobian is not None:
-        assert f2.fallback_jacobian is not None
-        term = contract_jacobians(f1.fallback_jacobian, f2.fallback_jacobian, mode, "sum")
+                term = _positions_term(u.g, v.g, factor, mode)
+                out = term if out is None else out.add_(term)
+    for name, (outputs, j1) in f1.summed.items():
+        term = contract_jacobians({name: j1}, {name: f2.summed[name][1]}, mode, "sum")
+        out = _add_block(out, term, outputs, mode, num_outputs)
+    if f1.jacobian is not None:
+        assert f2.jacobian is not None
+        term = contract_jacobians(f1.jacobian, f2.jacobian, mode, "sum")
         out = term if out is None else out.add_(term)
     assert out is not None
     if mode == "trace" and trace == "mean":
@@ -314,34 +152,80 @@ def structured_pair(
 _OUTPUT_AXES = {"trace": 0, "diagonal": 1, "full": 2}
 
 
+def _add_block(
+    out: torch.Tensor | None, term: torch.Tensor, outputs: tuple[int, ...], mode: str, num_out: int
+) -> torch.Tensor:
+    """out + term, term holding only the ``outputs`` rows (and columns) of the kernel."""
+    if mode == "trace" or outputs == tuple(range(num_out)):
+        return term if out is None else out.add_(term)
+    if out is None:
+        n1, n2 = term.shape[:2]
+        out = term.new_zeros(n1, n2, *(num_out,) * _OUTPUT_AXES[mode])
+    index = list(outputs)
+    if mode == "diagonal":
+        out[:, :, index] += term
+    else:
+        block = torch.tensor(index, device=out.device)
+        out[:, :, block[:, None], block[None, :]] += term
+    return out
+
+
 def _input_factor(u: Use, v: Use) -> torch.Tensor | None:
-    """Σ over parameters shared by both uses of m_u m_v (a_u · a_v), bias terms giving 1."""
+    """Σ over parameters shared by both uses of m_u m_v (a_u · a_v), bias terms giving 1:
+    (n1, E_u, n2, E_v)."""
+    _, n1, e1, _ = u.g.shape
+    _, n2, e2, _ = v.g.shape
     factor: torch.Tensor | None = None
     bias = 0.0
     for name_u, mu, a_u in u.terms:
         for name_v, mv, a_v in v.terms:
             if name_u != name_v:
                 continue
-            if a_u is None:
+            if a_u is None or a_v is None:
                 bias += mu * mv
-            elif factor is None:
-                factor = (a_u @ a_v.T).mul_(mu * mv)
-            else:
-                factor.add_(a_u @ a_v.T, alpha=mu * mv)
+                continue
+            prod = a_u.reshape(n1 * e1, -1) @ a_v.reshape(n2 * e2, -1).T
+            factor = prod.mul_(mu * mv) if factor is None else factor.add_(prod, alpha=mu * mv)
     if factor is None:
         if bias == 0.0:
             return None
-        return torch.full((u.g.shape[0], v.g.shape[0]), bias, dtype=u.g.dtype, device=u.g.device)
-    return factor.add_(bias) if bias else factor
+        factor = torch.full((n1 * e1, n2 * e2), bias, dtype=u.g.dtype, device=u.g.device)
+    elif bias:
+        factor = factor.add_(bias)
+    return factor.view(n1, e1, n2, e2)
 
 
 def _signal_product(g1: torch.Tensor, g2: torch.Tensor, mode: str) -> torch.Tensor:
-    """G1 G2ᵀ over the layer's output units: (n1, n2, O, O), (n1, n2) or (n1, n2, O)."""
-    n1, num_out, width = g1.shape
-    n2 = g2.shape[0]
+    """G1 G2ᵀ over the layer's output units, g: (O, n, out) -> (n1, n2, O, O), (n1, n2) or
+    (n1, n2, O)."""
+    num_out, n1, width = g1.shape
+    n2 = g2.shape[1]
     if mode == "full":
-        prod = g1.reshape(n1 * num_out, width) @ g2.reshape(n2 * num_out, width).T
-        return prod.reshape(n1, num_out, n2, num_out).permute(0, 2, 1, 3)
+        prod = g1.reshape(num_out * n1, width) @ g2.reshape(num_out * n2, width).T
+        return prod.view(num_out, n1, num_out, n2).permute(1, 3, 0, 2)
     if mode == "trace":
-        return g1.reshape(n1, -1) @ g2.reshape(n2, -1).T
-    return torch.stack([g1[:, o] @ g2[:, o].T for o in range(num_out)], dim=-1)
+        out = g1[0] @ g2[0].T
+        for o in range(1, num_out):
+            out.addmm_(g1[o], g2[o].T)
+        return out
+    return torch.stack([g1[o] @ g2[o].T for o in range(num_out)], dim=-1)
+
+
+def _positions_term(
+    g1: torch.Tensor, g2: torch.Tensor, factor: torch.Tensor, mode: str
+) -> torch.Tensor:
+    """Σ_{e,e'} (g1_e · g2_e') factor[e, e'] for uses with several positions; g: (O, N, E, out)."""
+    num_out, n1, e1, width = g1.shape
+    _, n2, e2, _ = g2.shape
+    if mode == "full":
+        prod = g1.reshape(-1, width) @ g2.reshape(-1, width).T
+        return torch.einsum(
+            "iaejbf,aebf->abij", prod.view(num_out, n1, e1, num_out, n2, e2), factor
+        )
+    per_output = [
+        (g1[o].reshape(n1 * e1, width) @ g2[o].reshape(n2 * e2, width).T).view(n1, e1, n2, e2)
+        for o in range(num_out)
+    ]
+    if mode == "trace":
+        return (sum(per_output) * factor).sum((1, 3))
+    return torch.stack([(p * factor).sum((1, 3)) for p in per_output], dim=-1)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from functools import partial
 
 import torch
 from torch import nn
@@ -29,6 +30,10 @@ from ntkcheck.models.flows.bases import StandardExponential
 from ntkcheck.models.flows.integrand import Integrand, log_elu_plus_one
 from ntkcheck.models.flows.quadrature import integrate, quadrature_rule
 from ntkcheck.validation import check_finite, check_positive_int
+
+# Without autograd, rows are integrated in chunks of at most this many (row, node, unit) entries:
+# memory stays O(chunk) however many points are evaluated.
+_CHUNK_ELEMENTS = 2**22
 
 
 class AutoregressiveUNF(Flow):
@@ -96,12 +101,22 @@ class AutoregressiveUNF(Flow):
         return torch.stack(columns, dim=1)
 
     def _coordinate(self, i: int, prefix: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
-        net = self.nets[i]
+        lower = self.x0[i].expand_as(t)
+        if torch.is_grad_enabled():
+            # Autograd keeps every node's activations anyway; one call keeps the per-example
+            # (N, K, ·) layout that the structured NTK path reads.
+            return integrate(partial(self._integrand, i, prefix), lower, t, self.rule)
+        rows = max(1, _CHUNK_ELEMENTS // (len(self.rule.nodes) * self.width))
+        spans = [slice(r, r + rows) for r in range(0, t.shape[0], rows)]
+        return torch.cat(
+            [integrate(partial(self._integrand, i, prefix[s]), lower[s], t[s], self.rule)
+             for s in spans]
+        )  # fmt: skip
 
-        def integrand(s: torch.Tensor) -> torch.Tensor:
-            return net(torch.cat([prefix, s.unsqueeze(-1)], dim=1))
-
-        return integrate(integrand, self.x0[i].expand_as(t), t, self.rule)
+    def _integrand(self, i: int, prefix: torch.Tensor, nodes: torch.Tensor) -> torch.Tensor:
+        """N_i(prefix, t) at every node: prefix (n, i), nodes (n, K) -> (n, K)."""
+        columns = prefix.unsqueeze(1).expand(-1, nodes.shape[1], -1)
+        return self.nets[i](torch.cat([columns, nodes.unsqueeze(-1)], dim=-1))
 
     def _search_interval(self, i: int, prefix: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         lo = self.x0[i].expand(prefix.shape[0]).clone()

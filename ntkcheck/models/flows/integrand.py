@@ -38,7 +38,10 @@ def log_elu_plus_one(u: torch.Tensor) -> torch.Tensor:
 
 
 class Integrand(nn.Module):
-    """N(h) for inputs h: (N, in_features) -> (N,). Layers ``hidden`` (w, b) and ``output`` (a)."""
+    """N(h) for inputs h: (..., in_features) -> (...), e.g. (N, K, in) at K quadrature nodes.
+
+    Layers ``hidden`` (w, b) and ``output`` (a).
+    """
 
     def __init__(
         self, in_features: int, width: int, generator: torch.Generator, dtype: torch.dtype
@@ -58,7 +61,7 @@ class Integrand(nn.Module):
         self.output.weight.requires_grad_(False)
 
     def preactivation(self, h: torch.Tensor) -> torch.Tensor:
-        """u(h) = Σ_r a_r ReLU(w_rᵀ h + b_r): (N, in_features) -> (N,)."""
+        """u(h) = Σ_r a_r ReLU(w_rᵀ h + b_r): (..., in_features) -> (...)."""
         return self.output(torch.relu(self.hidden(h))).squeeze(-1)
 
     def forward(self, h: torch.Tensor) -> torch.Tensor:

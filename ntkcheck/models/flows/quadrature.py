@@ -79,13 +79,15 @@ def integrate(
     upper: torch.Tensor,
     rule: QuadratureRule,
 ) -> torch.Tensor:
-    """∫_{lower_i}^{upper_i} g(t) dt for each row i; ``g`` maps (N,) -> (N,), limits are (N,).
+    """∫_{lower_i}^{upper_i} g(t) dt for each row i; limits are (N,), ``g`` maps the nodes
+    t: (N, K) -> (N, K), every node of every row in one call (K = number of nodes).
 
-    Loops over the nodes so that memory stays O(N·width) under ``torch.no_grad`` (autograd still
-    keeps one graph per node).
+    One call instead of one per node: the caller's network runs on (N, K, ·) batches, so the
+    cost is the arithmetic, not K Python-level passes. Memory is O(N·K·width) in the caller;
+    a caller without autograd can bound it by passing row chunks.
     """
     span = upper - lower
-    total = torch.zeros_like(span)
-    for s, w in zip(rule.nodes.tolist(), rule.weights.tolist()):
-        total = total + w * g(lower + s * span)
-    return span * total
+    nodes = rule.nodes.to(device=span.device, dtype=span.dtype)
+    weights = rule.weights.to(device=span.device, dtype=span.dtype)
+    values = g(lower.unsqueeze(-1) + nodes * span.unsqueeze(-1))
+    return span * (values @ weights)

@@ -118,10 +118,9 @@ class MeanGenerator(nn.Module):
     Example ``a`` is a *set* of n latent codes and its output is ``(1/n) Σ_i V φ(W z_{a,i})``.
     It shares W and V with ``generator``, so ``reference_ntk(MeanGenerator(g), z[None])`` is
     ``(1, 1, m, m)`` and equals ``g.mean_map(z).kernel(g.W)``; with several latent sets the
-    off-diagonal blocks are the cross-kernels J(Z_a) J(Z_b)ᵀ. W is shared across the n codes
-    of one example (like a convolution), so kernels of this module take the generic Jacobian
-    path, not the per-dense-layer structured one; :meth:`GeneratorMeanMap.kernel` is the fast
-    closed form.
+    off-diagonal blocks are the cross-kernels J(Z_a) J(Z_b)ᵀ. W is applied to the n codes of
+    one example, an extra axis the structured NTK path sums over per example;
+    :meth:`GeneratorMeanMap.kernel` is the closed form.
     """
 
     def __init__(self, generator: OneHiddenLayerGenerator) -> None:
