@@ -243,6 +243,21 @@ class ResultStore:
         ).fetchone()
         return None if row is None else decode_verdict(row[0], row[1])
 
+    def verdicts(self, claim_id: str, code_version: str) -> list[Verdict]:
+        """Every stored verdict of a claim at one code version, in the order they were stored:
+        the settings it has been checked on (an exploration's record)."""
+        rows = self._db.execute(
+            "SELECT payload, arrays FROM results WHERE claim_id=? AND code_version=? "
+            "ORDER BY rowid",
+            (claim_id, code_version),
+        )
+        return [decode_verdict(payload, blob) for payload, blob in rows]
+
+    def count(self, claim_id: str, code_version: str) -> int:
+        """How many verdicts of a claim the store holds at one code version."""
+        query = "SELECT COUNT(*) FROM results WHERE claim_id=? AND code_version=?"
+        return int(self._db.execute(query, (claim_id, code_version)).fetchone()[0])
+
     def status(self, targets: Iterable[StoreKey]) -> StoreStatus:
         """Sort ``targets`` by their stored outcome; keys without a row are pending."""
         outcomes = {

@@ -36,14 +36,15 @@ SCHEDULER_ENV = "DASK_SCHEDULER_ADDRESS"
 @dataclass(frozen=True)
 class Task:
     """One check: a claim (registered id, or a Claim object importable by the workers), a size
-    ("quick", "default", "full"), setting overrides, the device it runs on, and whether the
-    claim's foil is applied."""
+    ("quick", "default", "full"), setting overrides, the device it runs on, whether the claim's
+    foil is applied, and whether a setting outside the claim's assumptions is measured anyway."""
 
     claim: Any
     size: str = "default"
     overrides: Mapping[str, Any] = field(default_factory=dict)
     device: str = "cpu"
     foil: bool = False
+    outside_assumptions: bool = False
 
 
 @dataclass(frozen=True)
@@ -69,7 +70,12 @@ def run_task(task: Task) -> dict[str, Any]:
     """Check one task and return its verdict as plain data (what workers send back). A foil
     that perturbs measured values measures the claim itself and then foils it."""
     claim = resolve_claim(task.claim)
-    overrides, options = dict(task.overrides), {"size": task.size, "device": task.device}
+    overrides = dict(task.overrides)
+    options = {
+        "size": task.size,
+        "device": task.device,
+        "outside_assumptions": task.outside_assumptions,
+    }
     if task.foil and claim.foil.measured is not None:
         verdict = check(claim, overrides, **options)
         if verdict.outcome == "error":

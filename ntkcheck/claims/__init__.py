@@ -9,9 +9,16 @@ paper.
 """
 
 # Declaring a claim
-# Checking it
-from ntkcheck.claims.check import check, foiled, reproduce_command, violated_assumptions
+# Checking it, and exploring its space
+from ntkcheck.claims.check import (
+    check,
+    foiled,
+    inside_assumptions,
+    reproduce_command,
+    violated_assumptions,
+)
 from ntkcheck.claims.claim import Claim, Foil, Requirement, Source
+from ntkcheck.claims.explore import Exploration, explore, region
 from ntkcheck.claims.figure import Figure
 from ntkcheck.claims.grid import grid
 
@@ -25,6 +32,7 @@ from ntkcheck.claims.plugins import (
     select,
 )
 from ntkcheck.claims.schema import Count, Counts, Positive, Positives, Range, Seed
+from ntkcheck.claims.space import Choice, Floats, Ints, Space, Sweep
 from ntkcheck.claims.verdict import RequirementResult, Verdict
 from ntkcheck.claims.version import code_version
 
@@ -37,13 +45,17 @@ from ntkcheck.errors import (
 )
 
 __all__ = [
-    "ENTRY_POINT_GROUP",
+    "Choice",
     "Claim",
     "ClaimDefinitionError",
     "Count",
     "Counts",
+    "ENTRY_POINT_GROUP",
+    "Exploration",
     "Figure",
+    "Floats",
     "Foil",
+    "Ints",
     "PluginWarning",
     "Positive",
     "Positives",
@@ -53,14 +65,19 @@ __all__ = [
     "Seed",
     "SettingError",
     "Source",
+    "Space",
+    "Sweep",
     "UnknownClaimError",
     "Verdict",
     "check",
     "code_version",
+    "explore",
     "foiled",
     "get_claim",
     "grid",
+    "inside_assumptions",
     "load_problems",
+    "region",
     "registry",
     "reload",
     "reproduce_command",

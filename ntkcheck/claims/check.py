@@ -30,6 +30,7 @@ def check(
     size: str = "default",
     device: str = "cpu",
     foil: bool = False,
+    outside_assumptions: bool = False,
 ) -> Verdict:
     """Measure ``claim`` (a Claim or a registered id) at ``size`` with ``setting`` overrides and
     judge every requirement.
@@ -37,6 +38,8 @@ def check(
     ``device``: where the measurement's models and data live ("cpu", "cuda", "cuda:N"; seeded
     draws are identical on every device, float64 throughout). ``foil``: apply the claim's foil,
     whose setting overrides may leave the claim's assumptions (that is their point).
+    ``outside_assumptions``: measure a setting that violates the claim's assumptions instead of
+    refusing it (to see what happens there); ``extras["inside_assumptions"]`` records which.
     Raises :class:`~ntkcheck.claims.schema.SettingError` for an invalid setting or one that
     violates the claim's assumptions, and :class:`~ntkcheck.errors.DeviceError` for an
     unavailable device.
@@ -46,13 +49,13 @@ def check(
     if foil:
         overrides.update(claim.foil.setting)
     full = claim.setting(size, **overrides)
-    if not (foil and claim.foil.setting):
-        unmet = violated_assumptions(claim, full)
-        if unmet:
-            raise SettingError(
-                f"{claim.id}: the setting violates the assumption {unmet[0]}; the claim does not "
-                f"apply there. Change {_fields_of(claim, unmet[0])}."
-            )
+    unmet = violated_assumptions(claim, full)
+    if unmet and not outside_assumptions and not (foil and claim.foil.setting):
+        raise SettingError(
+            f"{claim.id}: the setting violates the assumption {unmet[0]}; the claim does not "
+            f"apply there. Change {_fields_of(claim, unmet[0])}, or pass --outside-assumptions "
+            "(outside_assumptions=True) to measure it anyway."
+        )
     target = resolve_device(device)
     base = claim.setting(size, **claim.foil.setting) if foil else claim.setting(size)
     start = time.perf_counter()
@@ -80,13 +83,16 @@ def check(
         measured=measured,
         seconds=time.perf_counter() - start,
         versions=versions(),
-        command=reproduce_command(claim, size, full, base, str(target), foil=foil),
+        command=reproduce_command(
+            claim, size, full, base, str(target), foil=foil, outside=bool(unmet) and not foil
+        ),
         code_version=code_version(claim),
         error=error,
         foil=claim.foil.description if foil else "",
         extras={
             "figure": None if claim.figure is None else claim.figure.to_dict(),
             "device": str(target),
+            "inside_assumptions": inside_assumptions(claim, full),
         },
     )
 
@@ -117,14 +123,26 @@ def foiled(claim: Claim, verdict: Verdict, size: str = "default") -> Verdict:
 
 
 def violated_assumptions(claim: Claim, setting: Mapping[str, Any]) -> list[Any]:
-    """The claim's assumptions that ``setting`` does not satisfy."""
+    """The claim's assumptions that ``setting`` does not satisfy. In an assumption, a tuple
+    field (a sweep of widths) stands for its smallest element: theorems quantify over widths
+    above a threshold."""
     values = {**setting, **dict(claim.constants)}
     out = []
     for a in claim.assumptions:
-        subs = {s: values[s.name] for s in a.free_symbols}
+        subs = {s: _smallest(values[s.name]) for s in a.free_symbols}
         if not bool(a.subs(subs)):
             out.append(a)
     return out
+
+
+def inside_assumptions(claim: Claim, setting: Mapping[str, Any]) -> bool:
+    """``setting`` satisfies the claim's assumptions and lies in its space's inside domains."""
+    in_space = claim.space is None or claim.space.contains(setting)
+    return in_space and not violated_assumptions(claim, setting)
+
+
+def _smallest(value: Any) -> Any:
+    return min(value) if isinstance(value, tuple) else value
 
 
 def reproduce_command(
@@ -135,13 +153,16 @@ def reproduce_command(
     device: str = "cpu",
     *,
     foil: bool = False,
+    outside: bool = False,
 ) -> str:
     """The ``ntkcheck verify`` command that re-runs exactly this setting (fields that differ
-    from ``base``, the size's own setting, are passed with ``--set``)."""
+    from ``base``, the size's own setting, are passed with ``--set``; ``outside``: the setting
+    violates the claim's assumptions)."""
     if size not in SIZES:
         raise ValueError(f"size must be one of {SIZES}, got {size!r}.")
     flags = {"quick": " --quick", "full": " --full"}.get(size, "")
     flags += " --foil" if foil else ""
+    flags += " --outside-assumptions" if outside else ""
     flags += "" if device == "cpu" else f" --device {device}"
     sets = "".join(
         f" --set {shlex.quote(f'{k}={claim.fields[k].format(v)}')}"

@@ -19,6 +19,7 @@ import sympy as sp
 
 from ntkcheck.claims.figure import Figure
 from ntkcheck.claims.schema import Field, coerce_setting, schema_of
+from ntkcheck.claims.space import Space
 from ntkcheck.errors import ClaimDefinitionError
 
 Status = Literal["paper", "lineage", "derived"]
@@ -185,7 +186,9 @@ class Claim:
         assumptions: sympy relations over setting fields and constants that must hold for the
             claim to apply.
         constants: named constants of lineage bounds (never hidden in an expression).
-        space: a factory of a hypothesis strategy of valid setting overrides (default: the seed).
+        space: the :class:`~ntkcheck.claims.space.Space` the theorem is stated for (how its
+            setting fields may vary inside its assumptions and, ``wider``, outside them; what a
+            draw costs); None: only the seed varies.
         figure: the standard figure the result feeds (None: the requirement chart).
         notes: calibration notes, numbers, and reasons for any window changed from the paper.
         known_failure: non-empty when the claim fails on its default setting: the finding with
@@ -202,7 +205,7 @@ class Claim:
     sizes: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     assumptions: tuple[sp.Basic, ...] = ()
     constants: Mapping[str, float] = field(default_factory=dict)
-    space: Callable[[], Any] | None = None
+    space: Space | None = None
     figure: Figure | None = None
     notes: str = ""
     known_failure: str = ""
@@ -246,6 +249,7 @@ class Claim:
         if clash:
             raise fail(f"constants {clash} are also setting fields; rename one of them.")
         coerce_setting(fields, self.foil.setting, f"{self.id} foil")
+        self._check_space(fields)
         given = set(fields) | set(self.constants)
         for a in self.assumptions:
             unknown = {s.name for s in a.free_symbols} - given
@@ -254,6 +258,21 @@ class Claim:
                     f"assumption {a} uses {sorted(unknown)}: not setting fields or "
                     f"constants ({sorted(given)})."
                 )
+
+    def _check_space(self, fields: Mapping[str, Field]) -> None:
+        if self.space is None:
+            return
+        if not isinstance(self.space, Space):
+            raise ClaimDefinitionError(f"{self.id}: space must be an ntkcheck.claims.Space.")
+        unknown = sorted(set(self.space.axes) - set(fields))
+        if unknown or not set(self.space.plot) <= set(self.space.axes):
+            raise ClaimDefinitionError(
+                f"{self.id}: the space names {unknown or list(self.space.plot)}, which are not "
+                f"setting fields (or not axes); setting fields: {sorted(fields)}."
+            )
+        for name, axis in self.space.axes.items():
+            for value in axis.bounds():
+                fields[name].coerce(value, f"{self.id} space")
 
     @property
     def paper(self) -> str:

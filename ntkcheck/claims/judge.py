@@ -57,17 +57,24 @@ def judge(
         )
     values = {**setting, **dict(claim.constants), **measured}
     results: list[RequirementResult] = []
+    problems: list[str] = []
+    unmeasured: set[str] = set()
     for req in claim.requirements:
         try:
             results.append(evaluate(req, values))
         except JudgeError as err:
-            if not req.report_only:
-                return "error", -math.inf, results, f"{claim.id}: requirement {req.name!r}: {err}"
             results.append(_unmeasured(req, values))
+            if not req.report_only:
+                problems.append(f"{claim.id}: requirement {req.name!r}: {err}")
+                unmeasured.add(req.name)
     gating = [r for r in results if not r.report_only]
-    margin = min(r.margin for r in gating)
-    if any(r.outcome == "fail" for r in gating):
-        return "fail", margin, results, ""
+    margin = min((r.margin for r in gating if r.name not in unmeasured), default=-math.inf)
+    error = "\n".join(problems)
+    if any(r.outcome == "fail" and r.name not in unmeasured for r in gating):
+        # Measured to fail: a failing bound with numbers decides even if another is unmeasured.
+        return "fail", margin, results, error
+    if problems:
+        return "error", -math.inf, results, error
     if any(r.outcome == "vacuous" for r in gating):
         return "vacuous", margin, results, ""
     return "pass", margin, results, ""
@@ -213,7 +220,7 @@ def _coordinate(values: Mapping[str, Any], key: str, axis: int, shape: tuple, in
 
 
 def _unmeasured(req: Requirement, values: Mapping[str, Any]) -> RequirementResult:
-    """A report-only requirement that could not be evaluated: recorded, not gating."""
+    """A requirement that could not be evaluated: recorded with NaN margin and tightness."""
     try:
         measured = _plain(_array(values[req.quantity], req.quantity))
     except JudgeError:
@@ -228,7 +235,7 @@ def _unmeasured(req: Requirement, values: Mapping[str, Any]) -> RequirementResul
         "fail",
         math.nan,
         math.nan,
-        True,
+        req.report_only,
     )
 
 

@@ -1,8 +1,8 @@
-"""Command line: ``ntkcheck list | verify | plot | status | ntk | demo | bench``.
+"""Command line: ``ntkcheck list | verify | explore | plot | status | ntk | demo | bench``.
 
 ``verify`` checks registered claims (in parallel, served from and written to the results
 store) and writes the JSON report and one figure per claim (``--foil``: under their foils);
-``status`` shows the store;
+``explore`` searches a claim's space for a failing setting; ``status`` shows the store;
 ``ntk`` prints a model's certified eNTK spectrum; ``demo`` runs the eNTK → analytic NTK check;
 ``bench`` times the eNTK methods against the torch.func tutorial's two methods.
 """
@@ -56,10 +56,43 @@ def main(argv: list[str] | None = None) -> int:
         "code 0 exactly when every one fails",
     )
     ver.add_argument(
+        "--outside-assumptions",
+        action="store_true",
+        help="measure settings that violate a claim's assumptions instead of refusing them",
+    )
+    ver.add_argument(
         "--allow-known",
         action="store_true",
         help="exit 0 when every failing claim is a registered known failure (still reported)",
     )
+
+    exp = sub.add_parser(
+        "explore",
+        help="search a claim's space for a failing setting (exit 1 if one is inside its "
+        "assumptions)",
+    )
+    exp.add_argument("claim", help="claim id")
+    exp.add_argument("--budget", type=float, default=240.0, help="seconds to search (default 240)")
+    exp.add_argument(
+        "--outside-assumptions",
+        action="store_true",
+        help="search the wider space with the claim's assumptions dropped",
+    )
+    exp.add_argument(
+        "--example-seconds",
+        type=float,
+        help="skip settings estimated to take longer (default: budget/8)",
+    )
+    exp.add_argument(
+        "--size",
+        choices=("quick", "default"),
+        default="quick",
+        help="the base setting the space varies (default quick)",
+    )
+    _add_device(exp)
+    exp.add_argument("--out", type=Path, default=Path("results"), help="record, figure, store")
+    exp.add_argument("--json", type=Path, help="record path (default OUT/explore/ID.json)")
+    exp.add_argument("--store", type=Path, help="results store (default OUT/ntkcheck.sqlite)")
 
     pl = sub.add_parser("plot", help="the standard figure of one claim")
     pl.add_argument("claim", help="claim id")
@@ -87,8 +120,11 @@ def main(argv: list[str] | None = None) -> int:
     st.add_argument("--scheduler", help="Dask scheduler address, to show its dashboard link")
 
     ntk = sub.add_parser("ntk", help="eNTK spectrum of a model: certified λ_min, λ_max, κ")
-    ntk.add_argument("model", help="'mlp' (built in), or module:attr naming an nn.Module or a "
-                     "zero-argument factory returning one")  # fmt: skip
+    ntk.add_argument(
+        "model",
+        help="'mlp' (built in), or module:attr naming an nn.Module or a "
+        "zero-argument factory returning one",
+    )
     _add_device(ntk)
     ntk.add_argument(
         "--data", required=True, help="inputs: a .npy file (N, ...), or sphere:N,D[,SEED]"
@@ -113,8 +149,13 @@ def main(argv: list[str] | None = None) -> int:
     bench.add_argument("--full", action="store_true", help="the whole grid (hours)")
     bench.add_argument("--timeout", type=float, default=300.0, help="seconds per case")
     bench.add_argument("--quick", action="store_true", help="one small case (smoke test)")
-    bench.add_argument("--case", action="append", default=[], metavar="W,D,N,O",
-                       help="time this case: width, depth, N, outputs (repeatable)")  # fmt: skip
+    bench.add_argument(
+        "--case",
+        action="append",
+        default=[],
+        metavar="W,D,N,O",
+        help="time this case: width, depth, N, outputs (repeatable)",
+    )
 
     args = parser.parse_args(argv)
     args.argv = list(sys.argv[1:] if argv is None else argv)
@@ -123,6 +164,7 @@ def main(argv: list[str] | None = None) -> int:
         "verify": claims.verify,
         "status": claims.status,
         "plot": claims.plot_claim,
+        "explore": claims.explore_claim,
         "ntk": kernels.ntk,
         "demo": kernels.demo,
         "bench": kernels.bench,

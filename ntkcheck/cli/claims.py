@@ -80,12 +80,12 @@ def _tasks(args: argparse.Namespace, claims: list[Any], device: str, foil: bool)
         overrides = _overrides_for(c, pairs, claims)
         setting = c.setting(args.size, **overrides)
         unmet = [] if foil and c.foil.setting else violated_assumptions(c, setting)
-        if unmet:
+        if unmet and not args.outside_assumptions:
             raise SettingError(
-                f"{c.id}: the setting violates the assumption {unmet[0]}; the "
-                "claim does not apply there."
+                f"{c.id}: the setting violates the assumption {unmet[0]}; the claim does not "
+                "apply there (--outside-assumptions measures it anyway)."
             )
-        tasks.append(Task(c.id, args.size, overrides, device, foil))
+        tasks.append(Task(c.id, args.size, overrides, device, foil, args.outside_assumptions))
     return tasks
 
 
@@ -235,3 +235,86 @@ def plot_claim(args: argparse.Namespace) -> int:
     print(result.verdict.summary())
     print(f"figure: {path}.png, {path}.svg" + (" (from the store)" if result.cached else ""))
     return 0
+
+
+def explore_claim(args: argparse.Namespace) -> int:
+    """Search a claim's space for a failing setting; write the JSON record and the figure."""
+    import json
+
+    from tqdm import tqdm
+
+    from ntkcheck import plot
+    from ntkcheck.claims.explore import explore
+    from ntkcheck.device import resolve_device
+    from ntkcheck.store import ResultStore
+
+    claim = _plugins().get_claim(args.claim)
+    device = str(resolve_device(args.device))
+    store_path = args.store or args.out / "ntkcheck.sqlite"
+    bar = tqdm(
+        total=round(args.budget),
+        unit="s",
+        desc=f"explore {claim.id}",
+        disable=None,
+        bar_format="{desc}: {bar} {n_fmt}/{total_fmt} s {postfix}",
+    )
+
+    def progress(record: Any, elapsed: float) -> None:
+        bar.n = min(round(elapsed), bar.total)
+        found = (
+            "counterexample found" if any(e["outcome"] == "fail" for e in record.examples) else ""
+        )
+        bar.set_postfix_str(
+            f"{record.examples_run} examples, {record.distinct_settings} "
+            f"settings, {max(0, args.budget - elapsed):.0f} s left {found}"
+        )
+
+    with ResultStore(store_path) as store:
+        record = explore(
+            claim,
+            store,
+            budget=args.budget,
+            wider=args.outside_assumptions,
+            size=args.size,
+            example_seconds=args.example_seconds,
+            device=device,
+            progress=progress,
+        )
+    bar.close()
+    folder = args.out / "explore"
+    name = claim.id + (".wider" if args.outside_assumptions else "")
+    path = args.json or folder / f"{name}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(record.to_dict(), indent=1, default=_jsonable))
+    figure = folder / name
+    plot.save(plot.explored_region(json.loads(path.read_text())), figure)
+    print(
+        f"{claim.id}: {record.examples_run} examples ({record.measured_now} measured now), "
+        f"{record.distinct_settings} distinct settings, {record.space}, {record.seconds:.0f} s"
+    )
+    for name_, (lo, hi) in ((k, (v[0], v[-1])) for k, v in record.ranges.items()):
+        print(f"  {name_}: {lo} … {hi}")
+    for error in record.errors[:3]:
+        print(f"  error at {error['setting']}: {error['reason']}")
+    if len(record.errors) > 3:
+        print(f"  ... {len(record.errors) - 3} more errors (in the record)")
+    if record.counterexample is None:
+        print("no counterexample found")
+    else:
+        where = "INSIDE" if record.inside_assumptions else "outside"
+        print(
+            f"minimal counterexample, {where} the claim's assumptions: "
+            f"{record.counterexample['reason']}\n  reproduce: {record.reproduce}"
+        )
+    print(f"record: {path}\nfigure: {figure}.png, {figure}.svg")
+    return 1 if record.counterexample is not None and record.inside_assumptions else 0
+
+
+def _jsonable(value: Any) -> Any:
+    import numpy as np
+
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, tuple):
+        return list(value)
+    raise TypeError(f"{type(value).__name__} is not JSON data")

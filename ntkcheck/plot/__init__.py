@@ -9,12 +9,14 @@ from ntkcheck.plot import kinds as _standard_kinds  # noqa: F401 - registers the
 from ntkcheck.plot.base import FigureDataError, close, save
 from ntkcheck.plot.claims import claim_figure, figure_spec, requirement_chart
 from ntkcheck.plot.demo import kernel_gap_vs_width, lambda_min_vs_width
+from ntkcheck.plot.explore import explored_region
 from ntkcheck.plot.registry import figure_kind, figure_kinds
 
 __all__ = [
     "FigureDataError",
     "claim_figure",
     "close",
+    "explored_region",
     "figure_kind",
     "figure_kinds",
     "figure_spec",

@@ -21,8 +21,12 @@ from typing import Any
 
 import pytest
 
-# Hypothesis examples per claim beyond its quick setting, by HYPOTHESIS_PROFILE.
+# Hypothesis examples per claim beyond its quick setting, by HYPOTHESIS_PROFILE, each drawn
+# from the claim's space inside its assumptions and estimated to cost at most COST_FACTOR times
+# the quick setting (and MAX_SECONDS).
 EXAMPLES = {"dev": 1, "ci": 2, "thorough": 10}
+COST_FACTOR = 1.5
+MAX_SECONDS = 60.0
 _VERDICTS: dict[tuple[str, str, bool], Any] = {}
 
 
@@ -61,7 +65,7 @@ def quick_verdict(
 
 def check_holds(claim: Any) -> None:
     """The claim holds at its quick setting and on settings drawn from its space."""
-    from hypothesis import given, settings
+    from hypothesis import HealthCheck, given, settings
     from hypothesis import strategies as st
 
     verdict = quick_verdict(claim)
@@ -73,10 +77,16 @@ def check_holds(claim: Any) -> None:
         )
         return
     assert verdict.outcome in ("pass", "vacuous"), verdict.summary()
-    space = claim.space() if claim.space is not None else _seed_space(claim, st)
+    space = _inside_space(claim, st, max(verdict.seconds, 1e-3))
     examples = EXAMPLES.get(os.environ.get("HYPOTHESIS_PROFILE", "dev"), 1)
 
-    @settings(max_examples=examples, deadline=None, derandomize=True, database=None)
+    @settings(
+        max_examples=examples,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    )
     @given(overrides=space)
     def holds(overrides: dict[str, Any]) -> None:
         drawn = quick_verdict(claim, overrides)
@@ -130,7 +140,20 @@ def _assert_judged(verdict: Any) -> None:
             assert np.all(np.isfinite(np.asarray(r.bound, dtype=float))), (r.name, r.bound)
 
 
-def _seed_space(claim: Any, st: Any) -> Any:
-    if "seed" not in claim.fields:
-        return st.just({})
-    return st.fixed_dictionaries({"seed": st.integers(0, 10_000)})
+def _inside_space(claim: Any, st: Any, quick_seconds: float) -> Any:
+    """Settings drawn from the claim's space inside its assumptions, affordable: estimated at
+    most ``COST_FACTOR`` times the quick setting's time (and ``MAX_SECONDS``)."""
+    from ntkcheck.claims.check import inside_assumptions
+
+    if claim.space is None:
+        if "seed" not in claim.fields:
+            return st.just({})
+        return st.fixed_dictionaries({"seed": st.integers(0, 10_000)})
+    base = claim.setting("quick")
+    cap = min(COST_FACTOR, MAX_SECONDS / quick_seconds)
+
+    def admissible(overrides: dict[str, Any]) -> bool:
+        setting = claim.setting("quick", **overrides)
+        return inside_assumptions(claim, setting) and claim.space.cost(setting, base) <= cap
+
+    return claim.space.strategy(claim.fields, wider=False).filter(admissible)

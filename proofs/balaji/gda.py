@@ -19,7 +19,19 @@ import numpy as np
 import sympy as sp
 import torch
 
-from ntkcheck.claims import Claim, Count, Figure, Foil, Positive, Requirement, Seed, grid
+from ntkcheck.claims import (
+    Claim,
+    Count,
+    Figure,
+    Floats,
+    Foil,
+    Ints,
+    Positive,
+    Requirement,
+    Seed,
+    Space,
+    grid,
+)
 from ntkcheck.models.gan import spectral_radius
 from ntkcheck.proofs.balaji.common import GDA_LINEAGE, LTV, SOURCE, balaji_problem, gda_run
 
@@ -108,7 +120,17 @@ CONVERGES = Claim(
         measured=lambda v: slower_decay(v, convergence_statistics),
     ),
     sizes={"quick": {"seeds": 3}, "full": {"seeds": 50}},
-    assumptions=(STEP_RATIO,),
+    # k ≫ m as the calibrated k ≥ 16m; step sizes with η ≥ 4μβ_0² (μβ_0² = mu_scale) and
+    # μβ_0² ≥ 0.08 so that 2000 steps reach the 1e-8 threshold at the claimed rate.
+    space=Space(
+        k=Ints(64, 1280, log=True, wider=(2, 1280), cost=1),
+        m=Ints(4, 20, cost=1),
+        d=Ints(2, 10, cost=1),
+        eta=Floats(0.32, 1.0, wider=(0.05, 1.0)),
+        mu_scale=Floats(0.08, 0.25, wider=(0.01, 0.25)),
+        plot=("k", "m"),
+    ),
+    assumptions=(STEP_RATIO, sp.Symbol("k") >= 16 * sp.Symbol("m")),
     constants={"c": 0.25},
     figure=Figure("gan_residual", y=("residuals",), bound="final_residual"),
     notes=(

@@ -99,3 +99,12 @@ def test_report_only_requirements_never_decide_and_may_be_unmeasured():
     v = _verdict((gate, aside, unmeasured), {"x": 0.5, "y": 0.0, "z": math.nan})
     assert v.outcome == "pass" and [r.tag() for r in v.requirements][1:] == ["report-only"] * 2
     assert math.isnan(v.requirements[2].margin)
+
+
+def test_a_measured_failure_decides_even_when_another_bound_is_unmeasured():
+    final = Requirement("final", "<=", 1e-8, "converged")
+    rate = Requirement("rate", "<=", 0.99, "fitted rate (NaN: never in the fitting window)")
+    v = _verdict((final, rate), {"final": 0.5, "rate": math.nan})
+    assert v.outcome == "fail" and "rate" in v.error and v.margin < 0
+    unmeasured_only = _verdict((final, rate), {"final": 1e-12, "rate": math.nan})
+    assert unmeasured_only.outcome == "error"
