@@ -21,7 +21,21 @@ import numpy as np
 import sympy as sp
 import torch
 
-from ntkcheck.claims import Claim, Count, Counts, Figure, Foil, Positive, Requirement, Seed, grid
+from ntkcheck.claims import (
+    Claim,
+    Count,
+    Counts,
+    Figure,
+    Floats,
+    Foil,
+    Ints,
+    Positive,
+    Requirement,
+    Seed,
+    Space,
+    Sweep,
+    grid,
+)
 from ntkcheck.dynamics import train
 from ntkcheck.kernels.empirical import empirical_ntk
 from ntkcheck.proofs.terjek.common import SOURCE, fresh_sphere_points, mlp, run_seed, sphere_data
@@ -33,12 +47,14 @@ def gd_run(
     y: torch.Tensor,
     *,
     steps_per_kappa: float = 10.0,
+    step_fraction: float = 0.5,
     kernel_checkpoints: int = 0,
     test_inputs: torch.Tensor | None = None,
     operator_norms: bool = False,
 ) -> dict[str, Any]:
-    """Train ``model`` (in place) by full-batch GD with η = 1/λ_max(K(θ_0)) for
-    T = ⌈steps_per_kappa · κ(K(θ_0))⌉ steps and summarize the run.
+    """Train ``model`` (in place) by full-batch GD with η = step_fraction · 2/λ_max(K(θ_0))
+    (default 1/λ_max) for T = ⌈steps_per_kappa · κ(K(θ_0)) · 0.5/step_fraction⌉ steps (the
+    slowest mode of the linearized model then decays alike for every step) and summarize it.
 
     Args:
         model: a network mapping (n, d) -> (n,). x: (n, d), y: (n,).
@@ -59,9 +75,9 @@ def gd_run(
     n = x.shape[0]
     theta0 = empirical_ntk(model, x)
     eig = np.linalg.eigvalsh(theta0.numpy(force=True) / n)
-    eta = 1.0 / eig[-1]
+    eta = 2 * step_fraction / eig[-1]
     kappa = eig[-1] / eig[0]
-    T = math.ceil(steps_per_kappa * kappa)
+    T = math.ceil(steps_per_kappa * kappa * (0.5 / step_fraction))
     with torch.no_grad():
         r0 = (model(x) - y).numpy(force=True)
     min_norm = math.sqrt(float(r0 @ np.linalg.solve(theta0.numpy(force=True), r0)))
@@ -136,22 +152,23 @@ def gd_sweep(
 
 def envelope_data(runs: dict[str, Any]) -> dict[str, np.ndarray]:
     """Every (run, t ≥ 1) of :func:`gd_sweep` as flat arrays for the bound
-    L_t ≤ (1 − η·λ_min(K(θ_0))/2)^t · L_0: ``L_t``, ``L_0``, ``t``, ``eta``, ``lambda_0`` and the
+    L_t ≤ (1 − η·λ_min(K(θ_0))/2)^t · L_0: ``L_t``, ``L_0``, ``t``, ``eta_step`` (η),
+    ``lambda_0`` and the
     run's coordinates ``run_width`` and ``run_replicate`` (seed index), runs in (width, seed) order
     (t = 0, the identity L_0 ≤ L_0, is left out). Also, per run (k, S): ``late_rate``, the
     least-squares slope of log L_t over the second half of the run, and ``linear_rate`` =
     2·log(1 − η·λ_min(K(θ_0))), the decay rate of the slowest mode of the linearized model; and
     ``rate_ratio`` = late_rate / linear_rate."""
-    keys = ("L_t", "L_0", "t", "eta", "lambda_0", "run_width", "run_replicate")
+    keys = ("L_t", "L_0", "t", "eta_step", "lambda_0", "run_width", "run_replicate")
     cols: dict[str, list[np.ndarray]] = {k: [] for k in keys}
-    late = np.empty(runs["lambda_max_K0"].shape)
+    late = np.empty(runs["eta"].shape)
     for j, row in enumerate(runs["loss_curves"]):
         for s, curve in enumerate(row):
             t = np.arange(curve.size)
             steps = curve.size - 1
             for key, value in (
                 ("L_0", curve[0]),
-                ("eta", 1.0 / runs["lambda_max_K0"][j, s]),
+                ("eta_step", runs["eta"][j, s]),
                 ("lambda_0", runs["lambda_min_K0"][j, s]),
                 ("run_width", runs["width"][j]),
                 ("run_replicate", s),
@@ -163,8 +180,7 @@ def envelope_data(runs: dict[str, Any]) -> dict[str, np.ndarray]:
             late[j, s] = np.polyfit(t[half], np.log(curve[half]), 1)[0]
     out = {k: np.concatenate(v) for k, v in cols.items()}
     out["late_rate"] = late
-    # η = 1/λ_max(K(θ_0)) per run (the flat ``eta`` above replaces the runs' (k, S) one).
-    out["linear_rate"] = 2 * np.log1p(-runs["lambda_min_K0"] / runs["lambda_max_K0"])
+    out["linear_rate"] = 2 * np.log1p(-runs["eta"] * runs["lambda_min_K0"])
     out["rate_ratio"] = late / out["linear_rate"]
     return out
 
@@ -177,9 +193,11 @@ def measure_linear_rate(
     n: Count = 20,
     d: Count = 8,
     steps_per_kappa: Positive = 10.0,
+    step_fraction: Positive = 0.5,
     seed: Seed = 0,
 ) -> dict[str, Any]:
-    runs = gd_sweep(widths, seeds, depth, n, d, seed, steps_per_kappa)
+    """GD runs with η = step_fraction · 2/λ_max(K(θ_0)) and their envelope data."""
+    runs = gd_sweep(widths, seeds, depth, n, d, seed, steps_per_kappa, step_fraction=step_fraction)
     return {**runs, **envelope_data(runs)}
 
 
@@ -241,7 +259,7 @@ def farther_runs(measured: dict[str, Any]) -> dict[str, Any]:
     return {**far, **implicit_statistics(far)}
 
 
-t, eta, lam0, L0 = sp.symbols("t eta lambda_0 L_0", positive=True)
+t, eta, lam0, L0 = sp.symbols("t eta_step lambda_0 L_0", positive=True)
 GD_FIGURE = dict(y=("loss_curves",), groups="widths")
 
 LINEAR_RATE = Claim(
@@ -252,8 +270,8 @@ LINEAR_RATE = Claim(
     ),
     status="lineage",
     statement=(
-        "Full-batch GD with η = 1/λ_max(K(θ_0)) decreases the loss at least geometrically: "
-        "L_t ≤ (1 − η·λ_min(K(θ_0))/2)^t · L_0 for every step t ≤ T."
+        "Full-batch GD with a step η ≤ 1/λ_max(K(θ_0)) decreases the loss at least "
+        "geometrically: L_t ≤ (1 − η·λ_min(K(θ_0))/2)^t · L_0 for every step t ≤ T."
     ),
     requirements=(
         Requirement(
@@ -274,6 +292,19 @@ LINEAR_RATE = Claim(
     ),
     measure=measure_linear_rate,
     foil=Foil("every loss curve decaying eight times slower (log scale)", measured=slower_loss),
+    # The PL*-condition argument: any width and depth, a step η = step_fraction·2/λ_max(K(θ_0))
+    # with step_fraction ≤ 1/2 (η ≤ 1/λ_max, the descent-lemma step). Wider: steps up to
+    # 1.2·2/λ_max, beyond the stable range.
+    space=Space(
+        widths=Sweep(16, 1024, points=(1, 3), ratios=(4,), cost=1),
+        depth=Ints(1, 3, cost=1),
+        n=Ints(10, 30, cost=2),
+        d=Ints(4, 16),
+        step_fraction=Floats(0.1, 0.5, wider=(0.1, 1.2), cost=-1),
+        steps_per_kappa=Floats(2.0, 10.0, cost=1),
+        plot=("step_fraction", "widths"),
+    ),
+    assumptions=(sp.Symbol("step_fraction") <= sp.Rational(1, 2),),
     sizes={
         "quick": {"widths": (16, 256), "seeds": 2},
         "full": {"widths": (16, 32, 64, 128, 256, 512, 1024, 2048), "seeds": 5},
@@ -313,6 +344,15 @@ GLOBAL_OPTIMUM = Claim(
     ),
     measure=measure_global_optimum,
     foil=Foil("T = ⌈κ⌉ steps instead of ⌈10κ⌉", setting={"steps_per_kappa": 1.0}),
+    # Wide networks (every width ≥ gate_width), any depth, n, d. Wider: narrow ones.
+    space=Space(
+        widths=Sweep(256, 2048, points=(1, 2), ratios=(2, 4), wider=(8, 2048), cost=1),
+        depth=Ints(1, 3, cost=1),
+        n=Ints(10, 30, cost=2),
+        d=Ints(4, 16),
+        plot=("widths", "n"),
+    ),
+    assumptions=(sp.Symbol("widths") >= sp.Symbol("gate_width"),),
     sizes={
         "quick": {"widths": (256,), "seeds": 2},
         "full": {"widths": (16, 64, 256, 512, 1024, 2048), "seeds": 8},
@@ -360,6 +400,15 @@ IMPLICIT_REGULARIZATION = Claim(
     ),
     measure=measure_implicit,
     foil=Foil("runs that end twice as far from θ_0", measured=farther_runs),
+    space=Space(
+        widths=Sweep(128, 2048, points=(2, 3), ratios=(2, 4), wider=(8, 2048), cost=1),
+        depth=Ints(1, 3, cost=1),
+        n=Ints(10, 30, cost=2),
+        d=Ints(4, 16),
+        seeds=Ints(6, 10, cost=1),
+        plot=("widths", "n"),
+    ),
+    assumptions=(sp.Symbol("widths") >= 4 * sp.Symbol("n"),),
     sizes={
         "quick": {"depth": 1, "widths": (128, 512), "seeds": 6},
         "full": {"widths": (64, 128, 256, 512, 1024, 2048), "seeds": 20},

@@ -24,7 +24,19 @@ import numpy as np
 import sympy as sp
 import torch
 
-from ntkcheck.claims import Claim, Count, Foil, Positive, Range, Requirement, Seed, grid
+from ntkcheck.claims import (
+    Claim,
+    Count,
+    Floats,
+    Foil,
+    Ints,
+    Positive,
+    Range,
+    Requirement,
+    Seed,
+    Space,
+    grid,
+)
 from ntkcheck.data.sphere import smooth_target
 from ntkcheck.kernels.analytic import analytic_ntk
 from ntkcheck.proofs.terjek.common import (
@@ -169,6 +181,14 @@ GENERALIZATION = Claim(
     ),
     measure=measure_generalization,
     foil=Foil("true and random labels swapped", measured=swapped_labels),
+    space=Space(
+        width=Ints(256, 2048, log=True, cost=1),
+        depth=Ints(1, 3, cost=1),
+        n=Ints(10, 40, cost=2),
+        d=Ints(4, 16),
+        delta=Floats(0.01, 0.1),
+        plot=("n", "width"),
+    ),
     sizes={
         "quick": {"depth": 1, "width": 256, "seeds": 2},
         "full": {"n": 100, "width": 1024, "seeds": 10, "n_test": 5000},

@@ -12,8 +12,22 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import sympy as sp
 
-from ntkcheck.claims import Claim, Count, Counts, Figure, Foil, Requirement, Seed, grid
+from ntkcheck.claims import (
+    Choice,
+    Claim,
+    Count,
+    Counts,
+    Figure,
+    Foil,
+    Ints,
+    Requirement,
+    Seed,
+    Space,
+    Sweep,
+    grid,
+)
 from ntkcheck.kernels.analytic import analytic_ntk
 from ntkcheck.kernels.empirical import empirical_ntk
 from ntkcheck.proofs.terjek.common import (
@@ -168,6 +182,24 @@ LAMBDA_SIZES = {
     "quick": {"depths": (1,), "widths": (64, 128, 256, 512, 1024, 2048, 4096), "seeds": 60},
     "full": {"widths": (64, 128, 256, 512, 1024, 2048, 4096), "seeds": 60},
 }
+
+
+# The assumption of the paper is about wide networks on separated data: sweeps of ≥ 4 widths
+# (×8 range at least) above 4n, n points in d dimensions, depths 1–3. Wider: narrow networks.
+def _kernel_space(seeds: tuple[int, int]) -> Space:
+    return Space(
+        widths=Sweep(64, 4096, points=(4, 7), ratios=(2,), wider=(4, 4096), cost=1),
+        n=Ints(8, 32, wider=(4, 32), cost=2),
+        d=Ints(4, 16, wider=(2, 16)),
+        depths=Choice(((1,), (2,), (3,), (1, 2, 3)), cost=1),
+        seeds=Ints(*seeds, cost=1),
+        plot=("widths", "n"),
+    )
+
+
+WIDE = (sp.Symbol("widths") >= 4 * sp.Symbol("n"),)
+LAMBDA_SPACE = _kernel_space((30, 60))
+
 LAMBDA_FIGURE = Figure(
     "lambda_min_vs_width",
     y=("lambda_min",),
@@ -201,6 +233,8 @@ CONCENTRATES = Claim(
         measured=no_concentration,
     ),
     sizes=LAMBDA_SIZES,
+    space=LAMBDA_SPACE,
+    assumptions=WIDE,
     figure=LAMBDA_FIGURE,
     notes=(
         "Default (seed 0; widths 64–2048, 30 seeds, depths 1–3, ReLU σ_w²=2, n=20, d=8): "
@@ -242,6 +276,8 @@ LIMIT = Claim(
     measure=measure_lambda_min,
     foil=Foil("every empirical kernel halved", measured=halved_kernels),
     sizes=LAMBDA_SIZES,
+    space=LAMBDA_SPACE,
+    assumptions=WIDE,
     figure=LAMBDA_FIGURE,
     notes=(
         "Default: relative gap |mean λ_min(K(θ_0)) − λ_min(K∞)|/λ_min(K∞) at m = 2048 = 0.74%, "
@@ -283,6 +319,8 @@ POSITIVE_WHP = Claim(
     measure=measure_lambda_min,
     foil=Foil("every empirical kernel halved", measured=halved_kernels),
     sizes=LAMBDA_SIZES,
+    space=LAMBDA_SPACE,
+    assumptions=WIDE,
     figure=LAMBDA_FIGURE,
     notes=(
         "Default: fraction of 30 seeds with λ_min(K(θ_0)) ≥ λ_min(K∞)/2 is 1 at every m ≥ 256 "
@@ -321,6 +359,8 @@ KERNEL_CONCENTRATION = Claim(
         "quick": {"depths": (1,), "widths": (64, 128, 256, 512, 1024, 2048, 4096)},
         "full": {"widths": (64, 128, 256, 512, 1024, 2048, 4096), "seeds": 20},
     },
+    space=_kernel_space((5, 20)),
+    assumptions=WIDE,
     figure=Figure(
         "loglog_slope",
         y=("deviation_relu_seeds", "deviation_abs_seeds"),

@@ -12,8 +12,21 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import sympy as sp
 
-from ntkcheck.claims import Claim, Count, Counts, Figure, Foil, Positive, Requirement, Seed
+from ntkcheck.claims import (
+    Claim,
+    Count,
+    Counts,
+    Figure,
+    Foil,
+    Ints,
+    Positive,
+    Requirement,
+    Seed,
+    Space,
+    Sweep,
+)
 from ntkcheck.proofs.terjek.common import SOURCE
 from ntkcheck.proofs.terjek.gd import gd_sweep
 from ntkcheck.stats import loglog_slope
@@ -106,6 +119,16 @@ def not_lazy(key: str, refit: Any) -> Any:
 QUICK = {"depth": 1, "widths": (64, 256, 1024), "seeds": 4}
 FULL = {"widths": (64, 128, 256, 512, 1024, 2048), "seeds": 8}
 LAZY = SOURCE.at("abstract: wide MLPs train lazily")
+# Laziness is a statement about growing width: sweeps over a ×16 range or more above 2n, any
+# depth, n and d. Wider: sweeps starting at tiny widths.
+LAZY_SPACE = Space(
+    widths=Sweep(64, 2048, points=(3, 4), ratios=(2, 4), wider=(4, 2048), cost=1),
+    depth=Ints(1, 3, cost=1),
+    n=Ints(10, 30, cost=2),
+    d=Ints(4, 16),
+    plot=("widths", "depth"),
+)
+ABOVE_2N = (sp.Symbol("widths") >= 2 * sp.Symbol("n"),)
 
 
 def _slope(
@@ -148,6 +171,8 @@ DISTANCE = Claim(
         measured=not_lazy("relative_distance", distance_statistics),
     ),
     sizes={"quick": QUICK, "full": FULL},
+    space=LAZY_SPACE,
+    assumptions=ABOVE_2N,
     figure=_slope(
         "distance_slope",
         "relative_distance",
@@ -182,6 +207,8 @@ KERNEL_DRIFT = Claim(
         measured=not_lazy("kernel_drift", lambda r: _fit(r["width"], r["kernel_drift"], "drift")),
     ),
     sizes={"quick": QUICK, "full": FULL},
+    space=LAZY_SPACE,
+    assumptions=ABOVE_2N,
     figure=_slope("drift_slope", "kernel_drift", "sup_t ‖Θ_t − Θ_0‖_F / ‖Θ_0‖_F"),
     notes=(
         "Default (depth 2, widths 64–512, 5 seeds, 11 checkpoints): slope of sup_t ‖Θ_t − "
@@ -218,6 +245,14 @@ LINEARIZATION = Claim(
         "quick": {"widths": (64, 256), "seeds": 2, "steps_per_kappa": 3.0},
         "full": {**FULL, "seeds": 8},
     },
+    space=Space(
+        widths=Sweep(64, 1024, points=(2, 3), ratios=(2, 4), wider=(4, 1024), cost=1),
+        depth=Ints(1, 3, cost=1),
+        n=Ints(10, 30, cost=2),
+        d=Ints(4, 16),
+        plot=("widths", "depth"),
+    ),
+    assumptions=ABOVE_2N,
     figure=_slope(
         "lin_gap_slope",
         "lin_gap_test",

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from ntkcheck.claims import Claim, Count, Foil, Positives, Requirement, Seed
+from ntkcheck.claims import Choice, Claim, Count, Foil, Ints, Positives, Requirement, Seed, Space
 from ntkcheck.kernels.empirical import empirical_ntk
 from ntkcheck.proofs.terjek.common import SOURCE, mlp, run_seed, sphere_data
 from ntkcheck.proofs.terjek.transfer import critical_lr_sweep
@@ -225,6 +225,15 @@ SCALING = Claim(
     ),
     measure=measure_scaling,
     foil=Foil("a wrong exponent: K(θ_0; cX) compared with c·K(θ_0; X)", measured=wrong_exponent),
+    # An identity of homogeneous activations without bias: any width, depth, n, d and scale.
+    space=Space(
+        width=Ints(64, 1024, log=True, cost=1),
+        depth=Ints(1, 3, cost=1),
+        n=Ints(8, 32, cost=2),
+        d=Ints(2, 16),
+        scales=Choice(((0.1, 0.5, 3.0, 10.0), (0.01, 100.0), (0.3, 2.0, 7.0))),
+        plot=("width", "depth"),
+    ),
     sizes={
         "quick": {"seeds": 1, "probe_steps": 100, "iterations": 3},
         "full": {"width": 1024, "seeds": 5, "iterations": 7},
@@ -275,6 +284,15 @@ TAILS = Claim(
     measure=measure_tails,
     foil=Foil(
         "the scales applied on one side only: Θ(S·Z) compared with S Θ(Z)", measured=one_sided
+    ),
+    space=Space(
+        width=Ints(256, 2048, log=True, cost=1),
+        depth=Ints(1, 3, cost=1),
+        n=Ints(8, 32, cost=2),
+        d=Ints(4, 16),
+        seeds=Ints(10, 50, cost=1),
+        spreads=Choice(((0.0, 0.3, 0.6, 0.9), (0.0, 0.5), (0.0, 0.9))),
+        plot=("width", "depth"),
     ),
     sizes={
         "quick": {"depth": 1, "width": 256, "seeds": 20},

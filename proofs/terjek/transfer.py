@@ -19,9 +19,23 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+import sympy as sp
 import torch
 
-from ntkcheck.claims import Claim, Count, Counts, Figure, Foil, Positive, Requirement, Seed, grid
+from ntkcheck.claims import (
+    Claim,
+    Count,
+    Counts,
+    Figure,
+    Foil,
+    Ints,
+    Positive,
+    Requirement,
+    Seed,
+    Space,
+    Sweep,
+    grid,
+)
 from ntkcheck.dynamics import infinite_width_mse_residuals, train
 from ntkcheck.errors import DivergenceWarning, NTKCheckError
 from ntkcheck.kernels.analytic import analytic_ntk
@@ -273,6 +287,15 @@ LR_TRANSFER = Claim(
         ),
     ),
     measure=measure_lr_transfer,
+    # Transfer across widths of a network deep 1–2, above 2n (×4 or ×16 apart).
+    space=Space(
+        widths=Sweep(64, 1024, points=(2, 3), ratios=(4, 16), wider=(8, 1024), cost=1),
+        depth=Ints(1, 2, cost=1.5),
+        n=Ints(10, 30, cost=2),
+        d=Ints(4, 16),
+        plot=("widths", "n"),
+    ),
+    assumptions=(sp.Symbol("widths") >= 2 * sp.Symbol("n"),),
     foil=Foil(
         "the two parameterizations' critical steps swapped", measured=swapped_parameterizations
     ),

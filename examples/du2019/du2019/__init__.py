@@ -25,12 +25,16 @@ from ntkcheck.claims import (
     Count,
     Counts,
     Figure,
+    Floats,
     Foil,
+    Ints,
     Positive,
     Range,
     Requirement,
     Seed,
     Source,
+    Space,
+    Sweep,
     grid,
 )
 from ntkcheck.data import smooth_target, sphere_points
@@ -224,6 +228,14 @@ GRAM_AT_INIT = Claim(
     ),
     measure=measure_gram,
     foil=Foil("every Gram matrix H(0) halved", measured=halved_gram),
+    # Lemma 3.1 asks for m = Ω(n² log(n/δ)/λ_0²): widths above 16n², any n, d. Wider: narrower.
+    space=Space(
+        widths=Sweep(1024, 65536, points=(1, 2), ratios=(4, 16), wider=(16, 65536), cost=1),
+        n=Ints(4, 12, cost=2),
+        d=Ints(3, 16),
+        plot=("widths", "n"),
+    ),
+    assumptions=(sp.Symbol("widths") >= 16 * sp.Symbol("n") ** 2,),
     sizes={
         "quick": {"widths": (4096, 65536), "seeds": 4},
         "full": {"widths": (1024, 4096, 16384, 65536, 262144), "seeds": 20},
@@ -267,6 +279,14 @@ GD_LINEAR_RATE = Claim(
         "full": {"widths": (1024, 4096, 16384, 65536), "seeds": 20},
     },
     assumptions=(sp.Symbol("step_fraction") < 1,),
+    # Large widths, any n and d; a stable step. Wider: steps beyond 2/λ_max(H(0)).
+    space=Space(
+        widths=Sweep(1024, 16384, points=(1, 2), ratios=(4, 16), wider=(64, 16384), cost=1),
+        n=Ints(4, 12, cost=2),
+        d=Ints(3, 16),
+        step_fraction=Floats(0.1, 0.9, wider=(0.1, 1.5), cost=-1),
+        plot=("step_fraction", "widths"),
+    ),
     figure=Figure("loss_envelope", y=("loss_curves",), groups="widths", bound="L_k"),
     notes=(
         "Theorem 4.1 proves the bound for a step η = O(λ_0/n²); the check uses a fraction of "

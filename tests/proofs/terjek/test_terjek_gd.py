@@ -35,7 +35,7 @@ def test_envelope_late_rate_of_a_geometric_curve_and_the_slower_foil():
     curve = 0.5 * 0.9 ** np.arange(41)
     runs = {
         "loss_curves": [[curve]],
-        "lambda_max_K0": np.ones((1, 1)),
+        "eta": np.ones((1, 1)),
         "lambda_min_K0": np.full((1, 1), 0.1),
         "width": np.array([8.0]),
     }
