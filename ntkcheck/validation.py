@@ -81,15 +81,16 @@ def check_seed(name: str, seed: int) -> int:
     return int(seed)
 
 
+def is_finite_real(value: object) -> bool:
+    """True for a finite int or float (numpy scalars included), False for bools and the rest."""
+    return not isinstance(value, bool) and isinstance(value, Real) and math.isfinite(value)
+
+
 def check_memory_budget(value: float | None, name: str = "memory_budget") -> float:
     """Bytes allowed: ``value``, a finite number > 0, or half the available memory for None."""
     if value is None:
         return 0.5 * available_memory_bytes()
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, Real)
-        or not (math.isfinite(value) and value > 0)
-    ):
+    if not (is_finite_real(value) and value > 0):
         raise InvalidInputError(
             f"`{name}` must be a number of bytes > 0, got {value!r}. Pass e.g. {name}=4 * 2**30 "
             "(4 GiB), or None for half of the available memory."
