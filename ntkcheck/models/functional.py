@@ -58,6 +58,11 @@ def functionalize(model: ModelLike, params: Iterable[str] | None = None) -> Func
         params: names of the parameters to differentiate (a subset); default: every parameter
             with ``requires_grad=True``.
     """
+    if isinstance(params, str):
+        raise InvalidInputError(
+            f"`params` must be a list of parameter names, got the string {params!r}. Pass "
+            f"params=[{params!r}]."
+        )
     if isinstance(model, FunctionalModel):
         return model if params is None else _select(model, params)
     if isinstance(model, nn.Module):

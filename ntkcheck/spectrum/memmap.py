@@ -85,7 +85,13 @@ def lambda_min_npy(
 
 
 def _open_square(path: str | Path) -> np.memmap:
-    K = np.load(path, mmap_mode="r")
+    try:
+        K = np.load(path, mmap_mode="r", allow_pickle=False)
+    except (OSError, ValueError) as err:
+        raise InvalidInputError(
+            f"`path` {str(path)!r} is not a readable .npy array ({err}). Pass the file written "
+            "by assemble_ntk_blocks or numpy.save(path, K) for a float (N, N) kernel K."
+        ) from None
     if K.ndim != 2 or K.shape[0] != K.shape[1] or not np.issubdtype(K.dtype, np.floating):
         raise InvalidInputError(
             f"{path} holds a {K.dtype} array of shape {K.shape}; the spectrum needs a square "

@@ -144,6 +144,13 @@ def test_method_reaches_every_tile(tmp_path, monkeypatch):
     np.testing.assert_allclose(kernel, empirical_ntk(model, x, mode="trace"), rtol=1e-12)
 
 
+@pytest.mark.parametrize("name", ["missing.npy", "text.npy", "."])
+def test_unreadable_kernel_files_are_named(tmp_path, name):
+    (tmp_path / "text.npy").write_text("not an array")
+    with pytest.raises(InvalidInputError, match=r"`path` .* is not a readable \.npy array"):
+        lambda_min_npy(tmp_path / name)
+
+
 @pytest.mark.parametrize(
     ("options", "match"),
     [

@@ -221,6 +221,7 @@ def _nan_at(x: torch.Tensor) -> torch.Tensor:
         (lambda m, x: empirical_ntk(m, x, mode="diag"), InvalidInputError, "`mode`"),
         (lambda m, x: empirical_ntk(m, x, block_size=0), InvalidInputError, "`block_size`"),
         (lambda m, x: empirical_ntk(m, x, params=["nope"]), InvalidInputError, "valid names"),
+        (lambda m, x: empirical_ntk(m, x, params="nope"), InvalidInputError, r"params=\['nope'\]"),
         (
             lambda m, x: empirical_ntk(m, x.repeat(400, 1), memory_budget=1e6),
             KernelMemoryError,
