@@ -69,13 +69,16 @@ def _ntk(args: argparse.Namespace) -> int:
         print(f"λ_min(Θ) ∈ [{interval.lo:.6g}, {interval.hi:.6g}]  (K = Θ/n: divide by {n}; "
               f"certified in {spectral:.1f} s)")  # fmt: skip
         return 0
-    plan = plan_ntk(model, x)
-    K = empirical_ntk(model, x, mode="trace", method=args.method).div_(n)
+    if args.method == "auto":
+        plan = plan_ntk(model, x, mode="trace")
+        method, reason = plan.method, plan.reason
+    else:
+        method, reason = args.method, "--method"
+    K = empirical_ntk(model, x, mode="trace", method=method).div_(n)
     summary = spectrum_summary(K)
     interval, top = summary.lambda_min_interval, summary.lambda_max
     kappa = top / interval.hi if interval.hi > 0 else float("inf")
-    print(f"N = {n}, method = {args.method if args.method != 'auto' else plan.method} "
-          f"({plan.reason}); kernel K = Θ/n, trace over outputs")  # fmt: skip
+    print(f"N = {n}, method = {method} ({reason}); kernel K = Θ/n, trace over outputs")
     print(
         f"λ_min(K) ∈ [{interval.lo:.6g}, {interval.hi:.6g}]   λ_max(K) = {top:.6g}   "
         f"κ(K) ≈ {kappa:.4g}"

@@ -215,3 +215,15 @@ def test_mlp_flags_with_a_module_model_are_refused(capsys, monkeypatch, tmp_path
     (tmp_path / "flag_models.py").write_text(_MODELS)
     err = _refused(capsys, ["ntk", "flag_models:net", "--data", "sphere:12,4", "--width", "64"])
     assert "--width only applies to the built-in mlp" in err
+
+
+def test_many_outputs_are_planned_for_the_traced_kernel(capsys, monkeypatch, tmp_path):
+    # The full (60, 60, 300, 300) kernel (2.4 GiB) exceeds the 0.5 GiB budget; the traced one
+    # (28 KiB) is what the command computes, and was refused because the plan sized the full one.
+    monkeypatch.setattr(validation, "available_memory_bytes", lambda: GiB)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "wide.py").write_text(
+        "from torch import nn\nnet = nn.Sequential(nn.Linear(4, 8), nn.Tanh(), nn.Linear(8, 300))\n"
+    )
+    assert main(["ntk", "wide:net", "--data", "sphere:60,4"]) == 0
+    assert "λ_min(K) ∈ [" in capsys.readouterr().out
