@@ -174,6 +174,17 @@ def check_memory(what: str, nbytes: float, budget: float | None, fix: str) -> No
         )
 
 
+def open_npy(name: str, path: str | Path, fix: str) -> np.ndarray:
+    """The array in the ``.npy`` file ``path``, memory-mapped (read lazily); a missing or
+    unreadable file (a folder, not .npy, pickled objects) raises with ``fix``."""
+    try:
+        return np.load(path, mmap_mode="r", allow_pickle=False)
+    except (OSError, ValueError) as err:
+        raise InvalidInputError(
+            f"`{name}` {str(path)!r} is not a readable .npy array ({err}). {fix}"
+        ) from None
+
+
 def check_output_file(name: str, path: Path, nbytes: float) -> None:
     """Raise unless a file of ``nbytes`` can be written at ``path``: its folder exists and is
     writable, ``path`` is not a folder, and the disk has the space free."""

@@ -19,7 +19,7 @@ import torch
 from torch import nn
 
 from ntkcheck.errors import InvalidInputError
-from ntkcheck.validation import check_finite, check_memory, check_positive_int
+from ntkcheck.validation import check_finite, check_memory, check_positive_int, open_npy
 
 # The built-in MLP's flags and their defaults (None in the parser, so that giving one with a
 # module:attr model is an error, not silently ignored).
@@ -87,13 +87,9 @@ def data_source(spec: str) -> DataSource:
             f"`--data` must be an existing .npy file or sphere:N,D[,SEED], got {spec!r}"
             f"{' (no such file)' if path.suffix == '.npy' else ''}. E.g. --data sphere:200,8."
         )
-    try:
-        array = np.load(path, mmap_mode="r", allow_pickle=False)
-    except (OSError, ValueError) as err:
-        raise InvalidInputError(
-            f"`--data` {spec!r} is not a readable .npy array ({err}). Save the inputs with "
-            "numpy.save(path, x) for a real array x of shape (N, ...)."
-        ) from None
+    array = open_npy(
+        "--data", path, "Save the inputs with numpy.save(path, x) for a real array x (N, ...)."
+    )
     if not (np.issubdtype(array.dtype, np.floating) or np.issubdtype(array.dtype, np.integer)):
         raise InvalidInputError(
             f"`--data` {spec!r} holds {array.dtype} values; the inputs must be real numbers. "

@@ -16,7 +16,7 @@ from ntkcheck.spectrum.smallest import (
     lambda_min,
     lambda_min_shift_invert,
 )
-from ntkcheck.validation import check_memory_budget, check_positive_int, check_seed
+from ntkcheck.validation import check_memory_budget, check_positive_int, check_seed, open_npy
 
 # Shift-invert holds the matrix and one Cholesky work array; the third copy is headroom for
 # ARPACK's basis, LAPACK's and numpy's blocks, and the allocator.
@@ -85,13 +85,12 @@ def lambda_min_npy(
 
 
 def _open_square(path: str | Path) -> np.memmap:
-    try:
-        K = np.load(path, mmap_mode="r", allow_pickle=False)
-    except (OSError, ValueError) as err:
-        raise InvalidInputError(
-            f"`path` {str(path)!r} is not a readable .npy array ({err}). Pass the file written "
-            "by assemble_ntk_blocks or numpy.save(path, K) for a float (N, N) kernel K."
-        ) from None
+    K = open_npy(
+        "path",
+        path,
+        "Pass the file written by assemble_ntk_blocks or numpy.save(path, K) for a float "
+        "(N, N) kernel K.",
+    )
     if K.ndim != 2 or K.shape[0] != K.shape[1] or not np.issubdtype(K.dtype, np.floating):
         raise InvalidInputError(
             f"{path} holds a {K.dtype} array of shape {K.shape}; the spectrum needs a square "
