@@ -18,7 +18,11 @@ import numpy as np
 import torch
 from torch import nn
 
+from ntkcheck.data import sphere
 from ntkcheck.errors import InvalidInputError
+from ntkcheck.models.activations import ACTIVATIONS
+from ntkcheck.models.mlp import MLP
+from ntkcheck.parallel import check_engine
 from ntkcheck.validation import check_finite, check_memory, check_positive_int, open_npy
 
 # The built-in MLP's flags and their defaults (None in the parser, so that giving one with a
@@ -47,8 +51,6 @@ def check_flags(args: argparse.Namespace) -> None:
     do not apply to the chosen path (they would be silently ignored)."""
     if args.blocks is not None:
         check_positive_int("--blocks", args.blocks, "Pass rows per tile, e.g. --blocks 4096.")
-        from ntkcheck.parallel import check_engine
-
         check_engine(args.scheduler or "inline", args.workers, ("--scheduler", "--workers"))
     else:
         given = " ".join(f"--{flag}" for flag in _BLOCKS_ONLY if getattr(args, flag) is not None)
@@ -66,14 +68,11 @@ def check_flags(args: argparse.Namespace) -> None:
     for flag, example in (("width", "--width 1024"), ("depth", "--depth 2")):
         if getattr(args, flag) is not None:
             check_positive_int(f"--{flag}", getattr(args, flag), f"Pass e.g. {example}.")
-    if args.activation is not None:
-        from ntkcheck.models.activations import ACTIVATIONS
-
-        if args.activation not in ACTIVATIONS:
-            raise InvalidInputError(
-                f"`--activation` must be one of {', '.join(sorted(ACTIVATIONS))}, got "
-                f"{args.activation!r}."
-            )
+    if args.activation is not None and args.activation not in ACTIVATIONS:
+        raise InvalidInputError(
+            f"`--activation` must be one of {', '.join(sorted(ACTIVATIONS))}, got "
+            f"{args.activation!r}."
+        )
 
 
 def data_source(spec: str) -> DataSource:
@@ -110,8 +109,6 @@ def data_source(spec: str) -> DataSource:
 
 
 def _sphere(spec: str) -> DataSource:
-    from ntkcheck.data.sphere import sphere_points
-
     try:
         parts = [int(v) for v in spec.split(":", 1)[1].split(",")]
     except ValueError:
@@ -128,8 +125,8 @@ def _sphere(spec: str) -> DataSource:
                 f"`--data sphere:N,D[,SEED]` needs {label} >= {low}, got {label} = {value} in "
                 f"{spec!r}. E.g. --data sphere:200,8."
             )
-    return DataSource((n, d), lambda k: sphere_points(min(k, n), d, seed),
-                      lambda: sphere_points(n, d, seed))  # fmt: skip
+    return DataSource((n, d), lambda k: sphere.sphere_points(min(k, n), d, seed),
+                      lambda: sphere.sphere_points(n, d, seed))  # fmt: skip
 
 
 def build_model(args: argparse.Namespace, input_shape: tuple[int, ...]) -> nn.Module:
@@ -158,8 +155,6 @@ _MISSING = object()
 
 
 def _mlp(args: argparse.Namespace, input_shape: tuple[int, ...]) -> nn.Module:
-    from ntkcheck.models.mlp import MLP
-
     if len(input_shape) != 1:
         raise InvalidInputError(
             f"the built-in mlp takes inputs (N, d), but --data has rows of shape {input_shape}. "

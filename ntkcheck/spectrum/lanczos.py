@@ -119,10 +119,11 @@ def materialize(name: str, A: LinearOperator) -> np.ndarray:
     if callable(getattr(A, "to_dense", None)):
         M = np.asarray(A.to_dense(), dtype=np.float64)
     else:
-        blocks = range(0, n, _MATERIALIZE_COLUMNS)
-        eye = np.eye(n)
-        columns = [A.matmat(eye[:, s : s + _MATERIALIZE_COLUMNS]) for s in blocks]
-        M = np.concatenate([np.asarray(c, dtype=np.float64).reshape(n, -1) for c in columns], 1)
+        starts = range(0, n, _MATERIALIZE_COLUMNS)
+        # np.eye(n, k, -s): columns s, ..., s + k − 1 of the identity, without the n×n one.
+        blocks = (np.eye(n, min(_MATERIALIZE_COLUMNS, n - s), -s) for s in starts)
+        columns = [np.asarray(A.matmat(E), dtype=np.float64).reshape(n, -1) for E in blocks]
+        M = np.concatenate(columns, axis=1)
     if not np.all(np.isfinite(M)):
         raise InvalidInputError(
             f"`{name}` has non-finite entries (NaN or inf): its products overflowed or the "
