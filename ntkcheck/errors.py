@@ -26,6 +26,10 @@ class KernelMemoryError(NTKCheckError, MemoryError):
     """The requested kernel (or its intermediates) would not fit in the memory budget."""
 
 
+class StorageError(NTKCheckError, OSError):
+    """An output file would not fit in the free space of its disk."""
+
+
 class NotPSDError(NTKCheckError, ArithmeticError):
     """A Gram matrix has an eigenvalue below the rounding threshold -n·eps·||K||."""
 

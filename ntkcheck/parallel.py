@@ -35,24 +35,34 @@ def imap_unordered(
     importable (module level) for "processes" and Dask. Closing the iterator early (an
     exception or Ctrl-C in the caller) cancels the calls not yet started.
     """
-    if workers is not None:
-        check_positive_int("workers", workers, "Pass local worker processes, e.g. workers=2.")
+    check_engine(scheduler, workers)
     remote = "://" in scheduler
-    if scheduler not in ("inline", "processes") and not remote:
-        raise InvalidInputError(
-            f"`scheduler` must be 'inline', 'processes' or a Dask scheduler address such as "
-            f"'tcp://10.0.0.5:8786', got {scheduler!r}."
-        )
-    if remote and workers is not None:
-        raise InvalidInputError(
-            f"`workers` applies to local processes, got workers={workers} with the Dask "
-            f"scheduler {scheduler!r}. Size the Dask cluster with its own options instead."
-        )
     if scheduler == "inline" or not items:
         return _inline(fn, items, shared)
     if remote:
         return _dask(fn, items, shared, scheduler)
     return _local(fn, items, shared, workers)
+
+
+def check_engine(
+    scheduler: str, workers: int | None, names: tuple[str, str] = ("scheduler", "workers")
+) -> None:
+    """Raise unless ``scheduler`` and ``workers`` are valid for :func:`imap_unordered`; ``names``
+    are the argument names the message uses (e.g. the command-line flags)."""
+    scheduler_name, workers_name = names
+    if workers is not None:
+        check_positive_int(workers_name, workers, "Pass local worker processes, e.g. 2.")
+    remote = isinstance(scheduler, str) and "://" in scheduler
+    if scheduler not in ("inline", "processes") and not remote:
+        raise InvalidInputError(
+            f"`{scheduler_name}` must be 'inline', 'processes' or a Dask scheduler address such "
+            f"as 'tcp://10.0.0.5:8786', got {scheduler!r}."
+        )
+    if remote and workers is not None:
+        raise InvalidInputError(
+            f"`{workers_name}` applies to local processes, got {workers} with the Dask "
+            f"scheduler {scheduler!r}. Size the Dask cluster with its own options instead."
+        )
 
 
 _SHARED: Any = None

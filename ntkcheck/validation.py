@@ -6,12 +6,17 @@ it got and the fix.
 
 from __future__ import annotations
 
+import math
+import os
+import shutil
 import warnings
+from numbers import Real
+from pathlib import Path
 
 import numpy as np
 import torch
 
-from ntkcheck.errors import InvalidInputError, KernelMemoryError, PrecisionWarning
+from ntkcheck.errors import InvalidInputError, KernelMemoryError, PrecisionWarning, StorageError
 
 
 def check_inputs(name: str, x: torch.Tensor, *, dtype: torch.dtype | None = None) -> torch.Tensor:
@@ -67,12 +72,46 @@ def check_positive_int(name: str, value: int, example: str) -> int:
     return int(value)
 
 
+def check_seed(name: str, seed: int) -> int:
+    """Raise unless ``seed`` is an integer >= 0 (what ``numpy.random.default_rng`` accepts)."""
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise InvalidInputError(
+            f"`{name}` must be an integer >= 0, got {seed!r}. Pass a fixed seed, e.g. {name}=0."
+        )
+    return int(seed)
+
+
+def is_finite_real(value: object) -> bool:
+    """True for a finite int or float (numpy scalars included), False for bools and the rest."""
+    return not isinstance(value, bool) and isinstance(value, Real) and math.isfinite(value)
+
+
+def check_memory_budget(value: float | None, name: str = "memory_budget") -> float:
+    """Bytes allowed: ``value``, a finite number > 0, or half the available memory for None."""
+    if value is None:
+        return 0.5 * available_memory_bytes()
+    if not (is_finite_real(value) and value > 0):
+        raise InvalidInputError(
+            f"`{name}` must be a number of bytes > 0, got {value!r}. Pass e.g. {name}=4 * 2**30 "
+            "(4 GiB), or None for half of the available memory."
+        )
+    return float(value)
+
+
 def as_float64_matrix(name: str, K: torch.Tensor | np.ndarray) -> np.ndarray:
     """Return ``K`` as a float64 numpy array, warning (not failing) when it arrived in float32.
 
     Spectral quantities are always computed in float64; a float32 kernel has already lost
     digits, which the warning says.
     """
+    is_complex = K.is_complex() if isinstance(K, torch.Tensor) else np.iscomplexobj(K)
+    if is_complex:
+        raise InvalidInputError(
+            f"`{name}` is complex ({K.dtype}); the spectrum functions take real symmetric "
+            "matrices, and a cast would drop the imaginary part. For a complex Hermitian "
+            f"{name}, pass the real symmetric [[{name}.real, -{name}.imag], [{name}.imag, "
+            f"{name}.real]] (np.block), which has the same eigenvalues, each twice."
+        )
     if isinstance(K, torch.Tensor):
         if K.dtype in (torch.float32, torch.float16, torch.bfloat16):
             _warn_low_precision(name, str(K.dtype))
@@ -127,11 +166,45 @@ def check_memory(what: str, nbytes: float, budget: float | None, fix: str) -> No
 
     ``budget=None`` means half of the currently available memory.
     """
-    limit = 0.5 * available_memory_bytes() if budget is None else float(budget)
+    limit = check_memory_budget(budget)
     if nbytes > limit:
         raise KernelMemoryError(
             f"{what} needs about {format_bytes(nbytes)}, over the memory budget of "
             f"{format_bytes(limit)}. {fix}"
+        )
+
+
+def open_npy(name: str, path: str | Path, fix: str) -> np.ndarray:
+    """The array in the ``.npy`` file ``path``, memory-mapped (read lazily); a missing or
+    unreadable file (a folder, not .npy, pickled objects) raises with ``fix``."""
+    try:
+        return np.load(path, mmap_mode="r", allow_pickle=False)
+    except (OSError, ValueError) as err:
+        raise InvalidInputError(
+            f"`{name}` {str(path)!r} is not a readable .npy array ({err}). {fix}"
+        ) from None
+
+
+def check_output_file(name: str, path: Path, nbytes: float) -> None:
+    """Raise unless a file of ``nbytes`` can be written at ``path``: its folder exists and is
+    writable, ``path`` is not a folder, and the disk has the space free."""
+    folder = path.parent
+    problem = (
+        "is a folder" if path.is_dir()
+        else "is in a folder that does not exist" if not folder.is_dir()
+        else "is in a folder this process cannot write to" if not os.access(folder, os.W_OK)
+        else None
+    )  # fmt: skip
+    if problem:
+        raise InvalidInputError(
+            f"`{name}` = {str(path)!r} {problem}. Pass a file path in an existing, writable "
+            "folder, e.g. ntk.npy."
+        )
+    free = shutil.disk_usage(folder).free
+    if nbytes > free:
+        raise StorageError(
+            f"`{name}` = {str(path)!r} would hold {format_bytes(nbytes)}, but its disk has "
+            f"{format_bytes(free)} free. Pass a path on a larger disk, or fewer points."
         )
 
 

@@ -108,15 +108,29 @@ def test_invalid_settings_are_refused_before_anything_runs(args, match, tmp_path
     assert not (tmp_path / "ntkcheck.sqlite").exists()
 
 
-def test_an_empty_measurement_is_an_error_with_its_reason_not_a_pass(tmp_path, capsys):
-    args = ["verify", "terjek.gd.global_optimum", "--quick", "--set", "widths=16,64",
-            "--out", str(tmp_path), "--no-plots"]  # fmt: skip
-    assert main(args) == 1
+def test_an_empty_measurement_is_refused_or_an_error_never_a_pass(tmp_path, capsys):
+    """No width reaches the gate: outside the claim's assumptions (refused up front), and when
+    measured anyway, an error with its reason (nothing gated was measured)."""
+    args = [
+        "verify",
+        "terjek.gd.global_optimum",
+        "--quick",
+        "--set",
+        "widths=16,64",
+        "--out",
+        str(tmp_path),
+        "--no-plots",
+    ]
+    assert main(args) == 2
+    assert "violates the assumption widths_max >= gate_width" in capsys.readouterr().err
+    assert main([*args, "--outside-assumptions"]) == 1
     out = capsys.readouterr().out
     assert "ERROR" in out and "loss_ratio_wide' is empty" in out
     report = read_record(tmp_path / "report.json")
     (verdict,) = report["verdicts"]
     assert verdict["outcome"] == "error" and verdict["cached"] is False
+    assert verdict["extras"]["inside_assumptions"] is False
+    assert "--outside-assumptions" in verdict["command"]
     assert report["summary"] == {"pass": 0, "fail": 0, "vacuous": 0, "error": 1}
 
 
@@ -137,8 +151,20 @@ def test_verify_reuses_the_store_and_status_reports_it(tmp_path, capsys):
     capsys.readouterr()
     assert main(args) == 0
     assert "1 of 1 served from" in capsys.readouterr().out
-    assert main(["status", "terjek.lambda_min.limit", "--quick", "--out", str(tmp_path),
-                 "--csv", str(tmp_path / "rows.csv")]) == 0  # fmt: skip
+    assert (
+        main(
+            [
+                "status",
+                "terjek.lambda_min.limit",
+                "--quick",
+                "--out",
+                str(tmp_path),
+                "--csv",
+                str(tmp_path / "rows.csv"),
+            ]
+        )
+        == 0
+    )
     out = capsys.readouterr().out
     assert "1 passed, 0 failed" in out and (tmp_path / "rows.csv").exists()
     # Without --quick, status says where the results are instead of "1 pending" alone.

@@ -14,6 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from scipy.sparse.linalg import aslinearoperator
 
+from ntkcheck import validation
 from ntkcheck.errors import InvalidInputError, NotPSDError, PrecisionWarning
 from ntkcheck.spectrum import (
     Interval,
@@ -21,9 +22,11 @@ from ntkcheck.spectrum import (
     condition_number,
     lambda_max,
     lambda_min,
+    lambda_min_shift_invert,
     lanczos,
     spectrum_summary,
 )
+from ntkcheck.spectrum.smallest import DENSE_MAX_N
 
 U = 2.0**-53
 
@@ -236,7 +239,7 @@ class Reflected:
         return 64 * U * float(np.abs(self.lam).max())
 
 
-BIG = lanczos.DENSE_SIZE + 1  # the smallest size that runs Lanczos instead of materializing
+BIG = DENSE_MAX_N + 1  # the smallest size that runs Lanczos instead of materializing
 
 
 @st.composite
@@ -351,3 +354,60 @@ def test_operator_with_invariant_start_vector(value):
     summary = spectrum_summary(Reflected(np.full(BIG, value), 0))
     assert summary.lambda_min_interval.lo <= value <= summary.lambda_min_interval.hi
     assert summary.lambda_max == pytest.approx(value, abs=1e-12)
+
+
+_HERMITIAN = np.array([[1.5, 0.5j], [-0.5j, 1.5]])  # eigenvalues 1 and 2; its real part's are 1.5
+
+
+_DENSE_FUNCTIONS = (
+    lambda_min,
+    lambda_max,
+    condition_number,
+    spectrum_summary,
+    check_psd,
+    lambda_min_shift_invert,
+)
+
+
+@pytest.mark.parametrize("K", [_HERMITIAN, torch.as_tensor(_HERMITIAN)], ids=["numpy", "torch"])
+@pytest.mark.parametrize("fn", _DENSE_FUNCTIONS)
+def test_complex_matrices_are_refused_not_cast(K, fn):
+    with pytest.raises(InvalidInputError, match=r"complex.*\[\[K\.real, -K\.imag\]"):
+        fn(K)
+
+
+def test_complex_operators_are_refused_not_cast():
+    with pytest.raises(InvalidInputError, match="complex operator"):
+        lambda_min(aslinearoperator(_HERMITIAN))
+
+
+def test_hermitian_embedding_of_the_error_message_gives_its_eigenvalues():
+    H = _HERMITIAN
+    iv = lambda_min(np.block([[H.real, -H.imag], [H.imag, H.real]]), certify=True)
+    assert iv.lo <= 1.0 <= iv.hi
+
+
+@pytest.mark.parametrize("seed", [-1, 1.5, None, True])
+def test_bad_seed_raises(seed):
+    with pytest.raises(InvalidInputError, match="`seed` must be an integer >= 0"):
+        lambda_min(np.eye(2), seed=seed)
+
+
+def test_operators_are_materialized_in_column_blocks(monkeypatch):
+    n = 100
+    K = _gram(0, n, n)
+    calls = []
+    op = aslinearoperator(K)
+    inner = op._matmat
+    monkeypatch.setattr(op, "_matmat", lambda V: calls.append(V.shape[1]) or inner(V))
+    monkeypatch.setattr(op, "_matvec", lambda v: calls.append(1) or K @ v)
+    assert lambda_min(op, certify=True) == lambda_min(K, certify=True)
+    assert len(calls) <= 2 + math.ceil(n / 32)
+
+
+def test_operators_go_matrix_free_when_the_dense_path_does_not_fit(monkeypatch):
+    # 6 copies of a 300×300 float64 matrix (4.3 MB) exceed half of 4 MB: Lanczos, no n products.
+    monkeypatch.setattr(validation, "available_memory_bytes", lambda: 4 * 2**20)
+    monkeypatch.setattr(lanczos, "materialize", None)  # calling it would fail the test
+    lam = np.r_[0.05, np.linspace(0.2, 5.0, 299)]
+    assert lambda_min(Reflected(lam, 0)) == pytest.approx(0.05, rel=1e-8)

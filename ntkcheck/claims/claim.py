@@ -251,6 +251,7 @@ class Claim:
         coerce_setting(fields, self.foil.setting, f"{self.id} foil")
         self._check_space(fields)
         given = set(fields) | set(self.constants)
+        given |= {f"{name}_max" for name, f in fields.items() if f.is_tuple}
         for a in self.assumptions:
             unknown = {s.name for s in a.free_symbols} - given
             if unknown:
@@ -258,6 +259,7 @@ class Claim:
                     f"assumption {a} uses {sorted(unknown)}: not setting fields or "
                     f"constants ({sorted(given)})."
                 )
+        self._check_sizes_inside()
 
     def _check_space(self, fields: Mapping[str, Field]) -> None:
         if self.space is None:
@@ -273,6 +275,22 @@ class Claim:
         for name, axis in self.space.axes.items():
             for value in axis.bounds():
                 fields[name].coerce(value, f"{self.id} space")
+
+    def _check_sizes_inside(self) -> None:
+        """Every size of the claim lies inside its own assumptions and space."""
+        from ntkcheck.claims.check import violated_assumptions
+
+        for size in SIZES:
+            setting = self.setting(size)
+            unmet = violated_assumptions(self, setting)
+            outside = [n for n, axis in (self.space.axes.items() if self.space else ())
+                       if not axis.contains(setting[n])]  # fmt: skip
+            if unmet or outside:
+                raise ClaimDefinitionError(
+                    f"{self.id}: its {size} setting lies outside its own "
+                    + (f"assumption {unmet[0]}" if unmet else f"space (fields {outside})")
+                    + "; widen the space or change the size."
+                )
 
     @property
     def paper(self) -> str:

@@ -123,19 +123,25 @@ def main(argv: list[str] | None = None) -> int:
     ntk.add_argument(
         "model",
         help="'mlp' (built in), or module:attr naming an nn.Module or a "
-        "zero-argument factory returning one",
+        "zero-argument factory returning one; the current directory is importable "
+        "(as with python -m), so mymodels:net finds ./mymodels.py",
     )
     _add_device(ntk)
     ntk.add_argument(
         "--data", required=True, help="inputs: a .npy file (N, ...), or sphere:N,D[,SEED]"
     )
-    ntk.add_argument("--width", type=int, default=1024, help="built-in MLP width")
-    ntk.add_argument("--depth", type=int, default=2, help="built-in MLP hidden layers")
-    ntk.add_argument("--activation", default="relu", help="built-in MLP activation")
-    ntk.add_argument("--seed", type=int, default=0, help="built-in MLP initialization seed")
-    ntk.add_argument("--method", default="auto", help="auto, structured, jacobian, ntk_vp")
+    ntk.add_argument("--width", type=int, help="built-in MLP width (default 1024)")
+    ntk.add_argument("--depth", type=int, help="built-in MLP hidden layers (default 2)")
+    ntk.add_argument("--activation", help="built-in MLP activation (default relu)")
+    ntk.add_argument("--seed", type=int, help="built-in MLP initialization seed (default 0)")
+    ntk.add_argument(
+        "--method",
+        default="auto",
+        choices=("auto", "structured", "jacobian", "ntk_vp"),
+        help="eNTK method (default auto)",
+    )
     ntk.add_argument("--blocks", type=int, help="assemble tile by tile with this block size")
-    ntk.add_argument("--out", type=Path, default=Path("ntk.npy"), help=".npy file for --blocks")
+    ntk.add_argument("--out", type=Path, help="--blocks: the .npy file (default ntk.npy)")
     ntk.add_argument("--scheduler", help="--blocks: 'inline', 'processes' or tcp://HOST:PORT")
     ntk.add_argument("--workers", type=int, help="--blocks: local worker processes")
 

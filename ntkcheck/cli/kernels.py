@@ -9,40 +9,76 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from ntkcheck.errors import InvalidInputError
-
 
 def ntk(args: argparse.Namespace) -> int:
+    """Certified λ_min, λ_max and κ of a model's eNTK. Every flag, the data's shape and the
+    kernel's memory (or, with --blocks, its file's disk space) are checked before the data are
+    generated or read; the model is probed on 4 rows before the kernel is formed."""
+    from ntkcheck.cli.ntk_inputs import importable_cwd
 
+    with importable_cwd():
+        return _ntk(args)
+
+
+def _ntk(args: argparse.Namespace) -> int:
+    from ntkcheck.cli.ntk_inputs import DEFAULT_OUT, build_model, check_flags, data_source
     from ntkcheck.device import resolve_device
     from ntkcheck.kernels.empirical import empirical_ntk, plan_ntk
-    from ntkcheck.spectrum import lambda_max, lambda_min, lambda_min_npy
+    from ntkcheck.spectrum import lambda_min_npy, spectrum_summary
+    from ntkcheck.spectrum.smallest import DENSE_COPIES
+    from ntkcheck.validation import (
+        check_memory,
+        check_memory_budget,
+        check_output_file,
+        format_bytes,
+    )
 
+    check_flags(args)
     device = resolve_device(args.device)
-    x = _load_inputs(args.data).to(device)
-    model = _load_model(args, x.shape[1:]).to(device)
-    n = x.shape[0]
+    data = data_source(args.data)
+    n = data.shape[0]
+    kernel_bytes = 8.0 * n * n
+    out = args.out or DEFAULT_OUT
+    if args.blocks:
+        check_output_file("--out", out, kernel_bytes)
+    else:
+        rows = _tile_rows(n, check_memory_budget(None))
+        check_memory(
+            f"Θ on N = {n} points and its dense spectrum ({DENSE_COPIES} copies of N×N float64)",
+            DENSE_COPIES * kernel_bytes,
+            None,
+            f"Pass --blocks {rows} --out ntk.npy to assemble Θ tile by tile into that file "
+            f"({format_bytes(kernel_bytes)} on disk) and stream its spectrum, or use fewer "
+            "points.",
+        )
+    model = build_model(args, data.shape[1:]).to(device)
+    # Model output, dtypes and --method on 4 rows, before the data are generated or read.
+    empirical_ntk(model, data.head(4).to(device), mode="trace", method=args.method)
+    x = data.load().to(device)
     if args.blocks:
         from ntkcheck.kernels.blocks import assemble_ntk_blocks
 
         start = time.perf_counter()
-        assemble_ntk_blocks(model, x, block_size=args.blocks, out=args.out,
+        assemble_ntk_blocks(model, x, block_size=args.blocks, out=out, method=args.method,
                             scheduler=args.scheduler, workers=args.workers)  # fmt: skip
         assembled = time.perf_counter() - start
-        interval = lambda_min_npy(args.out, certify=True)
+        interval = lambda_min_npy(out, certify=True)
         spectral = time.perf_counter() - start - assembled
-        print(f"Θ assembled in {args.blocks}-row tiles into {args.out} (N = {n}) in "
+        print(f"Θ assembled in {args.blocks}-row tiles into {out} (N = {n}) in "
               f"{assembled:.1f} s")  # fmt: skip
         print(f"λ_min(Θ) ∈ [{interval.lo:.6g}, {interval.hi:.6g}]  (K = Θ/n: divide by {n}; "
               f"certified in {spectral:.1f} s)")  # fmt: skip
         return 0
-    plan = plan_ntk(model, x)
-    theta = empirical_ntk(model, x, mode="trace", method=args.method)
-    K = theta / n
-    interval, top = lambda_min(K, certify=True), lambda_max(K)
+    if args.method == "auto":
+        plan = plan_ntk(model, x, mode="trace")
+        method, reason = plan.method, plan.reason
+    else:
+        method, reason = args.method, "--method"
+    K = empirical_ntk(model, x, mode="trace", method=method).div_(n)
+    summary = spectrum_summary(K)
+    interval, top = summary.lambda_min_interval, summary.lambda_max
     kappa = top / interval.hi if interval.hi > 0 else float("inf")
-    print(f"N = {n}, method = {args.method if args.method != 'auto' else plan.method} "
-          f"({plan.reason}); kernel K = Θ/n, trace over outputs")  # fmt: skip
+    print(f"N = {n}, method = {method} ({reason}); kernel K = Θ/n, trace over outputs")
     print(
         f"λ_min(K) ∈ [{interval.lo:.6g}, {interval.hi:.6g}]   λ_max(K) = {top:.6g}   "
         f"κ(K) ≈ {kappa:.4g}"
@@ -51,49 +87,14 @@ def ntk(args: argparse.Namespace) -> int:
     return 0
 
 
-def _load_inputs(spec: str):
-    import numpy as np
-    import torch
-
-    if spec.startswith("sphere:"):
-        from ntkcheck.data.sphere import sphere_points
-
-        parts = [int(v) for v in spec.split(":", 1)[1].split(",")]
-        if len(parts) not in (2, 3):
-            raise InvalidInputError(
-                f"--data sphere:N,D[,SEED] takes 2 or 3 integers, got {spec!r}."
-            )
-        return sphere_points(parts[0], parts[1], parts[2] if len(parts) == 3 else 0)
-    path = Path(spec)
-    if path.suffix != ".npy" or not path.exists():
-        raise InvalidInputError(
-            f"--data must be an existing .npy file or sphere:N,D[,SEED]; got {spec!r}."
-        )
-    return torch.as_tensor(np.load(path, allow_pickle=False), dtype=torch.float64)
-
-
-def _load_model(args: argparse.Namespace, input_shape):
-    import importlib
-
-    from torch import nn
-
-    from ntkcheck.models.mlp import MLP
-
-    if args.model == "mlp":
-        if len(input_shape) != 1:
-            raise InvalidInputError(
-                f"the built-in MLP takes (N, d) inputs, got (N, {input_shape})."
-            )
-        return MLP(input_shape[0], args.width, args.depth, activation=args.activation,
-                   seed=args.seed)  # fmt: skip
-    if ":" not in args.model:
-        raise InvalidInputError(f"MODEL is 'mlp' or module:attr, got {args.model!r}.")
-    module_name, attr = args.model.split(":", 1)
-    obj = getattr(importlib.import_module(module_name), attr)
-    model = obj if isinstance(obj, nn.Module) else obj()
-    if not isinstance(model, nn.Module):
-        raise InvalidInputError(f"{args.model} gave a {type(model).__name__}, not an nn.Module.")
-    return model.double()
+def _tile_rows(n: int, budget: float) -> int:
+    """Rows per tile to suggest for --blocks: a power of two up to 4096 (larger tiles save
+    little) whose float64 tile takes at most 1/64 of the memory budget, leaving the rest to the
+    eNTK method's working memory on it."""
+    rows = 4096
+    while rows > 1 and 8.0 * rows * rows > budget / 64:
+        rows //= 2
+    return min(rows, n)
 
 
 def demo(args: argparse.Namespace) -> int:
@@ -130,15 +131,13 @@ def demo(args: argparse.Namespace) -> int:
 
 
 def bench(args: argparse.Namespace) -> int:
-    from ntkcheck.bench import Case, default_cases, format_table, methods_of, run_benchmark
-    from ntkcheck.bench_models import model_cases
+    from ntkcheck.bench import Case, default_cases, format_table, run_benchmark
 
     if args.case:
         cases = [_case(spec) for spec in args.case]
     else:
         cases = [Case(64, 2, 64, 1)] if args.quick else default_cases(args.full)
-        cases += model_cases(args.quick)
-    bar = tqdm(total=sum(len(methods_of(c)) for c in cases), desc="bench", disable=None)
+    bar = tqdm(total=len(cases) * 7, desc="bench", disable=None)
 
     def progress(label: str) -> None:
         bar.set_postfix_str(label)
@@ -152,6 +151,7 @@ def bench(args: argparse.Namespace) -> int:
 
 def _case(spec: str):
     from ntkcheck.bench import Case
+    from ntkcheck.errors import InvalidInputError
 
     try:
         width, depth, n, outputs = (int(v) for v in spec.split(","))

@@ -20,8 +20,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from ntkcheck.errors import InvalidInputError
-from ntkcheck.validation import check_positive_int
+from ntkcheck.validation import check_positive_int, check_seed
 
 MOG1D_MEANS = (-2.5, 2.5)
 BUMP_WEIGHTS = (0.25, 0.5, 0.25)
@@ -33,9 +32,7 @@ MOG5D_SD = 0.22
 
 def _rng(n: int, seed: int) -> tuple[int, np.random.Generator]:
     n = check_positive_int("n", n, "Pass the number of points, e.g. n=2000.")
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
-        raise InvalidInputError(f"`seed` must be an integer, got {seed!r}. Pass e.g. seed=0.")
-    return n, np.random.default_rng(int(seed))
+    return n, np.random.default_rng(check_seed("seed", seed))
 
 
 def mog1d(n: int, seed: int) -> torch.Tensor:

@@ -21,18 +21,19 @@ import numpy as np
 import torch
 
 from ntkcheck.errors import InvalidInputError
-from ntkcheck.validation import check_inputs
+from ntkcheck.validation import check_inputs, check_seed, is_finite_real
 
 
-def check_data(name: str, x: torch.Tensor) -> torch.Tensor:
-    """Return ``x`` as float64 after checking it is an (N, d) finite tensor with N >= 2."""
+def check_data(name: str, x: torch.Tensor, *, min_points: int = 2) -> torch.Tensor:
+    """Return ``x`` as float64 after checking it is an (N, d) finite tensor with N >=
+    ``min_points`` (2 by default: a split, a scale or a spread needs two)."""
     check_inputs(name, x)
     if x.ndim != 2:
         raise InvalidInputError(
             f"`{name}` must have shape (N, d), got {tuple(x.shape)}. For 1-D data pass "
             f"{name}.reshape(-1, 1)."
         )
-    if x.shape[0] < 2:
+    if x.shape[0] < min_points:
         raise InvalidInputError(
             f"`{name}` has {x.shape[0]} point; a split, a scale or a spread needs at least 2. "
             "Generate or load more points."
@@ -45,9 +46,10 @@ def train_test_split(
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Seeded shuffle, then (train, test) with int(test_fraction·N) test points (reference: 10%)."""
     x = check_data("x", x)
-    if not 0 < test_fraction < 1:
+    seed = check_seed("seed", seed)
+    if not (is_finite_real(test_fraction) and 0 < test_fraction < 1):
         raise InvalidInputError(
-            f"`test_fraction` must be in (0, 1), got {test_fraction}. Pass e.g. 0.1."
+            f"`test_fraction` must be a number in (0, 1), got {test_fraction!r}. Pass e.g. 0.1."
         )
     n = x.shape[0]
     n_test = int(test_fraction * n)
@@ -57,9 +59,7 @@ def train_test_split(
             f"{n - n_test} training points; both must be >= 1. Pass more points (N >= "
             f"{int(np.ceil(1 / test_fraction))}) or a larger test_fraction."
         )
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
-        raise InvalidInputError(f"`seed` must be an integer, got {seed!r}. Pass e.g. seed=0.")
-    order = torch.from_numpy(np.random.default_rng(int(seed)).permutation(n))
+    order = torch.from_numpy(np.random.default_rng(seed).permutation(n))
     return x[order[n_test:]], x[order[:n_test]]
 
 
@@ -83,7 +83,13 @@ class ZScore:
         return cls(x.mean(dim=0), std)
 
     def __call__(self, x: torch.Tensor) -> torch.Tensor:
-        return (check_inputs("x", x).to(torch.float64) - self.mean) / self.std
+        x = check_data("x", x, min_points=1)
+        if x.shape[1] != self.mean.shape[0]:
+            raise InvalidInputError(
+                f"`x` has d = {x.shape[1]} coordinates but this ZScore was fit on d = "
+                f"{self.mean.shape[0]}; pass data of the same space (fit a new ZScore otherwise)."
+            )
+        return (x - self.mean) / self.std
 
 
 @dataclass(frozen=True)
@@ -95,8 +101,10 @@ class BallScaling:
     @classmethod
     def fit(cls, x: torch.Tensor, radius: float = 0.5) -> BallScaling:
         x = check_data("x", x)
-        if not radius > 0:
-            raise InvalidInputError(f"`radius` must be > 0, got {radius}. Pass e.g. 0.5.")
+        if not (is_finite_real(radius) and radius > 0):
+            raise InvalidInputError(
+                f"`radius` must be a finite number > 0, got {radius!r}. Pass e.g. 0.5."
+            )
         largest = float(torch.linalg.vector_norm(x, dim=1).max())
         if largest == 0:
             raise InvalidInputError(

@@ -13,7 +13,7 @@ import numpy as np
 import torch
 
 from ntkcheck.errors import InvalidInputError
-from ntkcheck.validation import check_positive_int
+from ntkcheck.validation import check_inputs, check_positive_int, check_seed, is_finite_real
 
 
 def sphere_points(
@@ -27,11 +27,14 @@ def sphere_points(
     """
     check_positive_int("n", n, "Pass the number of points, e.g. n=20.")
     check_positive_int("d", d, "Pass the input dimension, e.g. d=8.")
-    if not 0.0 <= min_angle_deg < 90.0:
+    seed = check_seed("seed", seed)
+    if not (is_finite_real(min_angle_deg) and 0.0 <= min_angle_deg < 90.0):
         raise InvalidInputError(
-            f"`min_angle_deg` must be in [0, 90), got {min_angle_deg}. The default is 5."
+            f"`min_angle_deg` must be a number in [0, 90), got {min_angle_deg!r}. The default is 5."
         )
-    max_tries = max(10_000, 20 * n) if max_tries is None else max_tries
+    if max_tries is None:
+        max_tries = max(10_000, 20 * n)
+    check_positive_int("max_tries", max_tries, "Pass candidate draws, e.g. max_tries=100_000.")
     rng = np.random.default_rng(seed)
     cos_max = math.cos(math.radians(min_angle_deg))
     points = np.empty((n, d))
@@ -51,6 +54,16 @@ def sphere_points(
 
 
 def smooth_target(x: torch.Tensor, frequency: float = 3.0) -> torch.Tensor:
-    """y = sin(frequency · uᵀx) with u = (1, …, 1)/√d: shape (n,)."""
+    """y = sin(frequency · uᵀx) with u = (1, …, 1)/√d for x of shape (n, d): shape (n,)."""
+    check_inputs("x", x)
+    if x.ndim != 2:
+        raise InvalidInputError(
+            f"`x` must have shape (n, d), got {tuple(x.shape)}. For n scalar inputs pass "
+            "x.reshape(-1, 1)."
+        )
+    if not is_finite_real(frequency):
+        raise InvalidInputError(
+            f"`frequency` must be a finite number, got {frequency!r}. The default is 3."
+        )
     u = torch.ones(x.shape[1], dtype=x.dtype) / math.sqrt(x.shape[1])
     return torch.sin(frequency * (x @ u))

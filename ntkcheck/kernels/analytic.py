@@ -29,7 +29,7 @@ from ntkcheck.kernels.gaussian_expectations import (
     relu_expectations,
 )
 from ntkcheck.models.activations import ACTIVATIONS
-from ntkcheck.validation import check_inputs, check_positive_int
+from ntkcheck.validation import check_inputs, check_memory, check_positive_int
 
 ActivationSpec = str | LeakyAbs | Callable[[torch.Tensor], torch.Tensor]
 
@@ -39,6 +39,9 @@ _CLOSED_FORMS: dict[str, Expectations] = {
     "identity": leaky_abs_expectations(1.0, 0.0),
     "erf": erf_expectations,
 }
+# The recursion holds about 16 float64 or int64 vectors over the point pairs (indices, Σ, Θ, the
+# variances of both points, the two expectations and their temporaries) and the two results.
+_BYTES_PER_PAIR = 16 * 8
 # Named activations without a closed form: their derivatives, so quadrature skips autograd.
 _DERIVATIVES: dict[str, Callable[[torch.Tensor], torch.Tensor]] = {
     "tanh": lambda s: 1 - torch.tanh(s) ** 2,
@@ -95,6 +98,7 @@ def analytic_ntk(
     check_positive_int("depth", depth, "Pass the number of hidden layers, e.g. depth=2.")
     sw2, sb2 = _check_stds(weight_std, bias_std)
     expect = _expectations(activation, quadrature_nodes)
+    _check_pair_memory(x1, x2)
 
     left, right, self_pair, inner = _pairs(x1, x2)
     nngp = sw2 * inner / x1.shape[1] + sb2
@@ -169,6 +173,19 @@ def _check_points(
             f"{out[0].shape[1]} and {out[1].shape[1]}. Pass points of the same feature space."
         )
     return out[0], out[1]
+
+
+def _check_pair_memory(x1: torch.Tensor, x2: torch.Tensor | None) -> None:
+    """Refuse, before any work, a recursion whose per-pair vectors exceed half the memory."""
+    n1 = x1.shape[0]
+    pairs = n1 * (n1 + 1) // 2 if x2 is None else n1 * x2.shape[0] + n1 + x2.shape[0]
+    check_memory(
+        f"analytic_ntk on {pairs} point pairs",
+        _BYTES_PER_PAIR * pairs,
+        None,
+        "Compute it in row blocks, e.g. torch.cat([analytic_ntk(x1[i:i + 1024], x1, ...) "
+        "for i in range(0, len(x1), 1024)]).",
+    )
 
 
 def _check_stds(weight_std: float, bias_std: float) -> tuple[float, float]:

@@ -18,8 +18,8 @@ import torch
 
 from ntkcheck.kernels.empirical import empirical_ntk
 from ntkcheck.models.functional import ModelLike
-from ntkcheck.parallel import imap_unordered
-from ntkcheck.validation import check_inputs, check_positive_int
+from ntkcheck.parallel import check_engine, imap_unordered
+from ntkcheck.validation import check_inputs, check_output_file, check_positive_int
 
 
 def assemble_ntk_blocks(
@@ -31,6 +31,7 @@ def assemble_ntk_blocks(
     scheduler: str | None = None,
     workers: int | None = None,
     mode: str = "trace",
+    method: str = "auto",
 ) -> np.memmap:
     """The empirical NTK Θ(x, x), computed in tiles of ``block_size`` rows, stored at ``out``.
 
@@ -46,17 +47,25 @@ def assemble_ntk_blocks(
         workers: local worker processes for "processes" (default: ``os.cpu_count()``).
         mode: as :func:`empirical_ntk`: "trace" gives (N, N); for O > 1 outputs "full" gives
             (N, N, O, O) and "diagonal" (N, N, O).
+        method: the eNTK method of every tile, as :func:`empirical_ntk` takes it.
 
     Returns:
         The kernel as a read-only ``np.memmap`` of ``out``; equal to
         ``empirical_ntk(model, x, mode=mode)`` up to rounding.
+
+    Raises:
+        InvalidInputError: a bad argument; ``out`` a folder, or in a missing or read-only one.
+        StorageError: the kernel would not fit in the free space of ``out``'s disk.
     """
     check_positive_int("block_size", block_size, "Pass rows per tile, e.g. block_size=1024.")
+    check_engine(scheduler or "inline", workers)
     check_inputs("x", x)
     out = Path(out)
     n = int(x.shape[0])
-    # Validates model, inputs and mode here, before any worker starts; gives the output axes.
-    probe = empirical_ntk(model, x[:1], mode=mode)
+    # Validates model, inputs, mode and method here, before any worker starts; gives the
+    # output axes.
+    probe = empirical_ntk(model, x[:1], mode=mode, method=method)
+    check_output_file("out", out, 8.0 * n * n * probe[0, 0].numel())
     spans = [(s, min(s + block_size, n)) for s in range(0, n, block_size)]
     partial = out.with_name(out.name + ".partial")
     kernel = np.lib.format.open_memmap(
@@ -66,7 +75,7 @@ def assemble_ntk_blocks(
     # Workers get the model and the inputs once, then only the row ranges of each tile (i ≤ j).
     items = [(spans[i], spans[j]) for i in range(len(spans)) for j in range(i, len(spans))]
     # clone(): a pickled view of a larger tensor would carry all of its storage.
-    shared = (model, x if scheduler is None else x.clone(), mode)
+    shared = (model, x if scheduler is None else x.clone(), mode, method)
     tiles = imap_unordered(
         _tile, items, shared=shared, scheduler=scheduler or "inline", workers=workers
     )
@@ -87,13 +96,13 @@ def assemble_ntk_blocks(
 
 
 def _tile(
-    shared: tuple[Any, torch.Tensor, str], item: tuple[tuple[int, int], tuple[int, int]]
+    shared: tuple[Any, torch.Tensor, str, str], item: tuple[tuple[int, int], tuple[int, int]]
 ) -> np.ndarray:
     """Θ(x[rows], x[cols]) as float64 numpy; a diagonal tile is computed as a symmetric one."""
-    model, x, mode = shared
+    model, x, mode, method = shared
     (r0, r1), (c0, c1) = item
     cols = None if (r0, r1) == (c0, c1) else x[c0:c1]
-    theta = empirical_ntk(model, x[r0:r1], cols, mode=mode)
+    theta = empirical_ntk(model, x[r0:r1], cols, mode=mode, method=method)
     return theta.detach().cpu().numpy(force=True).astype(np.float64, copy=False)
 
 

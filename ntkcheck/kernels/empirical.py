@@ -30,7 +30,12 @@ from ntkcheck.models.functional import (
     functionalize,
     probe_batch_coupling,
 )
-from ntkcheck.validation import available_memory_bytes, check_inputs, check_memory
+from ntkcheck.validation import (
+    check_inputs,
+    check_memory,
+    check_memory_budget,
+    check_positive_int,
+)
 
 _PROBE_ROWS = 8
 
@@ -112,6 +117,7 @@ def plan_ntk(
 
 def _prepare(model, x1, x2, mode, trace, memory_budget, params) -> _Problem:
     check_mode(mode, trace)
+    budget = check_memory_budget(memory_budget)
     fm = functionalize(model, params)
     check_inputs("x1", x1, dtype=fm.dtype)
     if x2 is not None:
@@ -123,13 +129,14 @@ def _prepare(model, x1, x2, mode, trace, memory_budget, params) -> _Problem:
             )
     try:
         out = fm(x1[:1])
+    except InvalidInputError:
+        raise
     except (RuntimeError, ValueError) as err:
         raise InvalidInputError(
             f"The model could not be applied to x1 of shape {tuple(x1.shape)}: {err}. "
             "Pass inputs of shape (N, *input_shape) matching the model's first layer."
         ) from err
     probe_batch_coupling(fm, x1)
-    budget = 0.5 * available_memory_bytes() if memory_budget is None else float(memory_budget)
     symmetric = x2 is None or x2 is x1
     return _Problem(fm, x1, x1 if symmetric else x2, symmetric, out.shape[1], mode, trace, budget)
 
@@ -139,12 +146,8 @@ def _plan(prob: _Problem, method: str, block_size: int | None) -> planning.NTKPl
         raise InvalidInputError(
             f"`method` must be 'auto' or one of {planning.METHODS}, got {method!r}."
         )
-    if block_size is not None and (
-        isinstance(block_size, bool) or not isinstance(block_size, int) or block_size < 1
-    ):
-        raise InvalidInputError(
-            f"`block_size` must be a positive integer number of rows, got {block_size!r}."
-        )
+    if block_size is not None:
+        check_positive_int("block_size", block_size, "Pass rows per tile, e.g. block_size=1024.")
     n1, n2, o = prob.x1.shape[0], prob.x2.shape[0], prob.num_outputs
     out_bytes = planning.output_bytes(n1, n2, o, prob.mode)
     check_memory(

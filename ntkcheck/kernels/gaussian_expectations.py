@@ -24,8 +24,11 @@ Expectations = Callable[
     [torch.Tensor, torch.Tensor, torch.Tensor], tuple[torch.Tensor, torch.Tensor]
 ]
 
-# Evaluations of φ per quadrature chunk: bounds memory at ~100 MB whatever the number of pairs.
-_CHUNK_ELEMENTS = 2**22
+# Evaluations of φ per quadrature chunk: bounds memory at ~400 MB whatever the number of pairs.
+# Each (P, 4·nodes, 2·nodes) temporary is then 64 MB, above glibc's 32 MB ceiling for serving
+# allocations from the heap, so it is mapped and returned to the system chunk by chunk; at 2^22
+# (32 MB) the heap kept the freed chunks and grew to 21 GB for 500 000 pairs (tanh, n = 1000).
+_CHUNK_ELEMENTS = 2**23
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from scipy.sparse.linalg import LinearOperator
 from torch.func import jvp, vjp, vmap
 
 from ntkcheck.errors import PrecisionWarning
+from ntkcheck.kernels.empirical import empirical_ntk
 from ntkcheck.models.functional import (
     FunctionalModel,
     ModelLike,
@@ -31,14 +32,16 @@ def ntk_operator(
     *,
     params: Iterable[str] | None = None,
     chunk_size: int | None = None,
-) -> LinearOperator:
+) -> NTKOperator:
     """Θ(x, x) as a symmetric ``LinearOperator`` of shape (N·O, N·O), float64 in and out.
 
     A product Θv = J (Jᵀ v), with J = ∂f(θ, x)/∂θ ∈ R^{(N·O) × P} over the trainable parameters
     (all with ``requires_grad``, or the names in ``params``), costs one ``torch.func.vjp``
     (Jᵀv, param-shaped) and one ``torch.func.jvp`` (J times it): two passes over the data, memory
     O(P + N·O) plus the activations of ``chunk_size`` examples (default: all N at once).
-    ``matmat`` with k columns batches both passes with ``vmap`` (memory k·P).
+    ``matmat`` with k columns batches both passes with ``vmap`` (memory k·P). ``to_dense()``
+    forms the matrix by one dense eNTK instead, far cheaper than N·O products:
+    :func:`ntkcheck.spectrum.lambda_min` uses it when the dense path fits in memory.
 
     Ordering: row/column index n·O + o for example n and output o, i.e. a vector is
     ``v.reshape(N, O)``; the dense equivalent is ``empirical_ntk(model, x, mode="full")``
@@ -57,7 +60,6 @@ def ntk_operator(
     """
     fm = functionalize(model, params)
     check_inputs("x", x, dtype=fm.dtype)
-    n = int(x.shape[0])
     if chunk_size is not None:
         check_positive_int("chunk_size", chunk_size, "Pass examples per pass, e.g. 256.")
     probe_batch_coupling(fm, x)
@@ -68,30 +70,41 @@ def ntk_operator(
             PrecisionWarning,
             stacklevel=2,
         )
-    with torch.no_grad():
-        outputs = int(fm(x[:1]).shape[1])
-    chunks = x.split(chunk_size or n)
-    size = n * outputs
+    return NTKOperator(fm, x, chunk_size)
 
-    def matmat(V: np.ndarray) -> np.ndarray:
+
+class NTKOperator(LinearOperator):
+    """Θ(x, x) as a symmetric float64 ``LinearOperator``; built by :func:`ntk_operator`."""
+
+    def __init__(self, fm: FunctionalModel, x: torch.Tensor, chunk_size: int | None) -> None:
+        with torch.no_grad():
+            self._outputs = int(fm(x[:1]).shape[1])
+        n = int(x.shape[0])
+        super().__init__(np.float64, (n * self._outputs, n * self._outputs))
+        self._fm, self._x, self._chunks = fm, x, x.split(chunk_size or n)
+
+    def _matmat(self, V: np.ndarray) -> np.ndarray:
         """V: (N·O, k) -> Θ V: (N·O, k)."""
+        size, n = self.shape[0], self._x.shape[0]
         V = np.asarray(V, dtype=np.float64).reshape(size, -1)
-        cotangents = torch.as_tensor(V.T.copy(), dtype=fm.dtype).reshape(-1, n, outputs)
-        tangents = _pullback(fm, chunks, cotangents)
-        products = _pushforward(fm, chunks, tangents)
+        cotangents = torch.as_tensor(V.T.copy(), dtype=self._fm.dtype)
+        tangents = _pullback(self._fm, self._chunks, cotangents.reshape(-1, n, self._outputs))
+        products = _pushforward(self._fm, self._chunks, tangents)
         return products.reshape(-1, size).T.to(torch.float64).numpy(force=True)
 
-    def matvec(v: np.ndarray) -> np.ndarray:
-        return matmat(np.reshape(v, (size, 1)))[:, 0]
+    def _matvec(self, v: np.ndarray) -> np.ndarray:
+        return self._matmat(np.reshape(v, (-1, 1)))[:, 0]
 
-    return LinearOperator(
-        (size, size),
-        matvec=matvec,
-        rmatvec=matvec,
-        matmat=matmat,
-        rmatmat=matmat,
-        dtype=np.float64,
-    )
+    def _adjoint(self) -> NTKOperator:
+        return self  # Θ is symmetric
+
+    def to_dense(self) -> np.ndarray:
+        """The (N·O, N·O) float64 matrix, from one dense :func:`empirical_ntk` (mode "full"),
+        in this operator's ordering; exactly symmetric."""
+        n, o = self._x.shape[0], self._outputs
+        theta = empirical_ntk(self._fm, self._x, mode="full").reshape(n, n, o, o)
+        flat = theta.permute(0, 2, 1, 3).reshape(n * o, n * o)
+        return flat.to(torch.float64).numpy(force=True)
 
 
 def _pullback(fm: FunctionalModel, chunks: tuple[torch.Tensor, ...], cot: torch.Tensor) -> Params:

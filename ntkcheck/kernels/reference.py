@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import torch
 
-from ntkcheck.kernels.modes import finalize, reduce_full
+from ntkcheck.kernels.modes import check_mode, finalize, reduce_full
 from ntkcheck.models.functional import ModelLike, functionalize
 
 
@@ -44,6 +44,7 @@ def reference_ntk(
     trace: str = "sum",
 ) -> torch.Tensor:
     """Θ(x1, x2) = J(x1) J(x2)ᵀ by brute force; shapes as :func:`ntkcheck.empirical_ntk`."""
+    check_mode(mode, trace)
     j1 = jacobian_matrix(model, x1)
     j2 = j1 if x2 is None else jacobian_matrix(model, x2)
     theta = torch.einsum("aop,bqp->aboq", j1, j2)

@@ -58,6 +58,11 @@ def functionalize(model: ModelLike, params: Iterable[str] | None = None) -> Func
         params: names of the parameters to differentiate (a subset); default: every parameter
             with ``requires_grad=True``.
     """
+    if isinstance(params, str):
+        raise InvalidInputError(
+            f"`params` must be a list of parameter names, got the string {params!r}. Pass "
+            f"params=[{params!r}]."
+        )
     if isinstance(model, FunctionalModel):
         return model if params is None else _select(model, params)
     if isinstance(model, nn.Module):
@@ -139,6 +144,12 @@ def _flattening(f: PureFn) -> PureFn:
 
     def fn(p: Params, x: torch.Tensor) -> torch.Tensor:
         out = f(p, x)
+        if not isinstance(out, torch.Tensor):
+            raise InvalidInputError(
+                f"The model must return one tensor of outputs (N, ...), got {_describe(out)}. "
+                "Wrap it so that it returns the tensor you want the kernel of, e.g. an nn.Module "
+                "whose forward is `return model(x)[0]` (or `model(x)['logits']`)."
+            )
         if out.ndim == 0 or out.shape[0] != x.shape[0]:
             raise InvalidInputError(
                 f"The model must return one output row per example: input batch {x.shape[0]}, "
@@ -148,6 +159,15 @@ def _flattening(f: PureFn) -> PureFn:
         return out.reshape(out.shape[0], -1)
 
     return fn
+
+
+def _describe(out: object) -> str:
+    """'a tuple of (Tensor, Tensor)', "a dict with keys ['a']", 'a float'."""
+    if isinstance(out, (tuple, list)):
+        return f"a {type(out).__name__} of ({', '.join(type(v).__name__ for v in out)})"
+    if isinstance(out, Mapping):
+        return f"a {type(out).__name__} with keys {list(out)}"
+    return f"a {type(out).__name__}"
 
 
 _COUPLING_TYPES = (nn.modules.batchnorm._BatchNorm, nn.GroupNorm)

@@ -10,14 +10,14 @@ import numpy as np
 from scipy.sparse.linalg import LinearOperator
 
 from ntkcheck.errors import InvalidInputError
-from ntkcheck.spectrum.smallest import Interval, lambda_min, lambda_min_shift_invert
-from ntkcheck.validation import available_memory_bytes, check_positive_int
+from ntkcheck.spectrum.smallest import (
+    Interval,
+    dense_fits,
+    lambda_min,
+    lambda_min_shift_invert,
+)
+from ntkcheck.validation import check_memory_budget, check_positive_int, check_seed, open_npy
 
-# Dense λ_min holds the matrix, its symmetry check and LAPACK's eigenvectors and workspace.
-_DENSE_COPIES = 6
-# Above this size the full spectrum is the slow way to λ_min: at N = 6000 Cholesky shift-invert
-# certified the same interval 3.5× faster (6.6 s vs 23 s) with half the memory.
-_DENSE_MAX_N = 4096
 # Shift-invert holds the matrix and one Cholesky work array; the third copy is headroom for
 # ARPACK's basis, LAPACK's and numpy's blocks, and the allocator.
 _SHIFT_INVERT_COPIES = 3
@@ -71,12 +71,13 @@ def lambda_min_npy(
 
     See :func:`ntkcheck.spectrum.lambda_min` for what ``certify`` guarantees.
     """
+    check_positive_int("block_rows", block_rows, "Pass rows per block, e.g. block_rows=4096.")
+    check_seed("seed", seed)
+    budget = check_memory_budget(memory_budget)
     n = _open_square(path).shape[0]
-    budget = 0.5 * available_memory_bytes() if memory_budget is None else float(memory_budget)
-    size = 8.0 * n * n
-    if n <= _DENSE_MAX_N and _DENSE_COPIES * size <= budget:
+    if dense_fits(n, budget):
         return lambda_min(np.load(path, mmap_mode="r"), certify=certify, seed=seed)
-    if _SHIFT_INVERT_COPIES * size <= budget:
+    if _SHIFT_INVERT_COPIES * 8.0 * n * n <= budget:
         # The loaded array is ours: symmetrize it in place rather than copy it.
         K = np.load(path)
         return lambda_min_shift_invert(K, certify=certify, seed=seed, overwrite_k=True)
@@ -84,7 +85,12 @@ def lambda_min_npy(
 
 
 def _open_square(path: str | Path) -> np.memmap:
-    K = np.load(path, mmap_mode="r")
+    K = open_npy(
+        "path",
+        path,
+        "Pass the file written by assemble_ntk_blocks or numpy.save(path, K) for a float "
+        "(N, N) kernel K.",
+    )
     if K.ndim != 2 or K.shape[0] != K.shape[1] or not np.issubdtype(K.dtype, np.floating):
         raise InvalidInputError(
             f"{path} holds a {K.dtype} array of shape {K.shape}; the spectrum needs a square "

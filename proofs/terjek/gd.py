@@ -296,7 +296,7 @@ LINEAR_RATE = Claim(
     # with step_fraction ≤ 1/2 (η ≤ 1/λ_max, the descent-lemma step). Wider: steps up to
     # 1.2·2/λ_max, beyond the stable range.
     space=Space(
-        widths=Sweep(16, 1024, points=(1, 3), ratios=(4,), cost=1),
+        widths=Sweep(16, 2048, points=(1, 3), ratios=(4,), cost=1),
         depth=Ints(1, 3, cost=1),
         n=Ints(10, 30, cost=2),
         d=Ints(4, 16),
@@ -344,15 +344,16 @@ GLOBAL_OPTIMUM = Claim(
     ),
     measure=measure_global_optimum,
     foil=Foil("T = ⌈κ⌉ steps instead of ⌈10κ⌉", setting={"steps_per_kappa": 1.0}),
-    # Wide networks (every width ≥ gate_width), any depth, n, d. Wider: narrow ones.
+    # The gated widths (≥ gate_width) are wide: sweeps reaching gate_width, any depth, n, d.
+    # Wider: sweeps of narrow networks only (nothing gated: an error, not a counterexample).
     space=Space(
-        widths=Sweep(256, 2048, points=(1, 2), ratios=(2, 4), wider=(8, 2048), cost=1),
+        widths=Sweep(16, 2048, points=(1, 4), ratios=(2, 4), wider=(8, 2048), cost=1),
         depth=Ints(1, 3, cost=1),
         n=Ints(10, 30, cost=2),
         d=Ints(4, 16),
         plot=("widths", "n"),
     ),
-    assumptions=(sp.Symbol("widths") >= sp.Symbol("gate_width"),),
+    assumptions=(sp.Symbol("widths_max") >= sp.Symbol("gate_width"),),
     sizes={
         "quick": {"widths": (256,), "seeds": 2},
         "full": {"widths": (16, 64, 256, 512, 1024, 2048), "seeds": 8},
@@ -401,14 +402,14 @@ IMPLICIT_REGULARIZATION = Claim(
     measure=measure_implicit,
     foil=Foil("runs that end twice as far from θ_0", measured=farther_runs),
     space=Space(
-        widths=Sweep(128, 2048, points=(2, 3), ratios=(2, 4), wider=(8, 2048), cost=1),
+        widths=Sweep(64, 2048, points=(2, 3), ratios=(2, 4), wider=(8, 2048), cost=1),
         depth=Ints(1, 3, cost=1),
         n=Ints(10, 30, cost=2),
         d=Ints(4, 16),
-        seeds=Ints(6, 10, cost=1),
+        seeds=Ints(6, 20, cost=1),
         plot=("widths", "n"),
     ),
-    assumptions=(sp.Symbol("widths") >= 4 * sp.Symbol("n"),),
+    assumptions=(sp.Symbol("widths") >= 2 * sp.Symbol("n"),),
     sizes={
         "quick": {"depth": 1, "widths": (128, 512), "seeds": 6},
         "full": {"widths": (64, 128, 256, 512, 1024, 2048), "seeds": 20},

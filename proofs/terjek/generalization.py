@@ -184,7 +184,7 @@ GENERALIZATION = Claim(
     space=Space(
         width=Ints(256, 2048, log=True, cost=1),
         depth=Ints(1, 3, cost=1),
-        n=Ints(10, 40, cost=2),
+        n=Ints(10, 100, log=True, cost=2),
         d=Ints(4, 16),
         delta=Floats(0.01, 0.1),
         plot=("n", "width"),

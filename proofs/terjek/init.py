@@ -185,7 +185,7 @@ LAMBDA_SIZES = {
 
 
 # The assumption of the paper is about wide networks on separated data: sweeps of ≥ 4 widths
-# (×8 range at least) above 4n, n points in d dimensions, depths 1–3. Wider: narrow networks.
+# (×8 range at least) above 2n, n points in d dimensions, depths 1–3. Wider: narrow networks.
 def _kernel_space(seeds: tuple[int, int]) -> Space:
     return Space(
         widths=Sweep(64, 4096, points=(4, 7), ratios=(2,), wider=(4, 4096), cost=1),
@@ -197,7 +197,7 @@ def _kernel_space(seeds: tuple[int, int]) -> Space:
     )
 
 
-WIDE = (sp.Symbol("widths") >= 4 * sp.Symbol("n"),)
+WIDE = (sp.Symbol("widths") >= 2 * sp.Symbol("n"),)
 LAMBDA_SPACE = _kernel_space((30, 60))
 
 LAMBDA_FIGURE = Figure(

@@ -286,11 +286,11 @@ TAILS = Claim(
         "the scales applied on one side only: Θ(S·Z) compared with S Θ(Z)", measured=one_sided
     ),
     space=Space(
-        width=Ints(256, 2048, log=True, cost=1),
+        width=Ints(256, 4096, log=True, cost=1),
         depth=Ints(1, 3, cost=1),
         n=Ints(8, 32, cost=2),
         d=Ints(4, 16),
-        seeds=Ints(10, 50, cost=1),
+        seeds=Ints(10, 100, cost=1),
         spreads=Choice(((0.0, 0.3, 0.6, 0.9), (0.0, 0.5), (0.0, 0.9))),
         plot=("width", "depth"),
     ),

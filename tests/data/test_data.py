@@ -15,6 +15,8 @@ from ntkcheck.data import (
     checkerboard,
     mog1d,
     mog5d,
+    smooth_target,
+    sphere_points,
     three_bumps,
     train_test_split,
 )
@@ -130,5 +132,38 @@ def test_data_errors() -> None:
         train_test_split(torch.zeros(5, 1, dtype=F64), seed=0)
     with pytest.raises(InvalidInputError, match="Coordinate 1 of `x` is constant"):
         ZScore.fit(torch.tensor([[0.0, 1.0], [1.0, 1.0]], dtype=F64))
-    with pytest.raises(InvalidInputError, match="`test_fraction` must be in"):
+    with pytest.raises(InvalidInputError, match="`test_fraction` must be a number in"):
         train_test_split(torch.zeros(20, 1, dtype=F64), seed=0, test_fraction=1.5)
+
+
+_X = torch.randn(20, 2, dtype=F64, generator=torch.Generator().manual_seed(0))
+
+
+@pytest.mark.parametrize(
+    ("call", "match"),
+    [
+        (lambda: sphere_points(5, 3, None), r"`seed` must be an integer >= 0, got None"),
+        (lambda: sphere_points(5, 3, -1), r"`seed` must be an integer >= 0, got -1"),
+        (lambda: sphere_points(5, 3, 1.5), r"`seed` must be an integer >= 0, got 1\.5"),
+        (lambda: sphere_points(5, 3, 0, max_tries=1.5), r"`max_tries` must be an integer >= 1"),
+        (lambda: sphere_points(5, 3, 0, max_tries=0), r"`max_tries` must be an integer >= 1"),
+        (lambda: sphere_points(5, 3, 0, min_angle_deg="5"), r"`min_angle_deg` must be a number"),
+        (lambda: smooth_target(torch.ones(3, dtype=F64)), r"`x` must have shape \(n, d\)"),
+        (lambda: smooth_target([[1.0, 2.0]]), r"`x` must be a torch\.Tensor"),
+        (lambda: smooth_target(_X, math.nan), r"`frequency` must be a finite number, got nan"),
+        (lambda: mog1d(5, -1), r"`seed` must be an integer >= 0, got -1"),
+        (lambda: train_test_split(_X, -1), r"`seed` must be an integer >= 0, got -1"),
+        (lambda: train_test_split(_X, 0, test_fraction="0.1"), r"`test_fraction` must be a"),
+        (lambda: BallScaling.fit(_X, radius=math.inf), r"`radius` must be a finite number > 0"),
+        (lambda: BallScaling.fit(_X, radius="1"), r"`radius` must be a finite number > 0"),
+        (lambda: ZScore.fit(_X[:, :1])(_X), r"`x` has d = 2 coordinates but this ZScore was fit"),
+    ],
+)
+def test_bad_arguments_are_refused_not_cast_or_broadcast(call, match) -> None:
+    with pytest.raises(InvalidInputError, match=match):
+        call()
+
+
+def test_zscore_applies_to_a_single_point() -> None:
+    zscore = ZScore.fit(_X)
+    torch.testing.assert_close(zscore(_X[:1]), zscore(_X)[:1])

@@ -12,7 +12,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 from torch import nn
 
-from ntkcheck.errors import InvalidInputError
+from ntkcheck import validation
+from ntkcheck.errors import InvalidInputError, KernelMemoryError
+from ntkcheck.kernels import analytic
 from ntkcheck.kernels.analytic import analytic_ntk, du_h_infinity
 from ntkcheck.kernels.empirical import empirical_ntk
 from ntkcheck.kernels.gaussian_expectations import (
@@ -211,6 +213,14 @@ def test_invalid_inputs_raise_with_the_fix(call, match) -> None:
     x = torch.nn.functional.normalize(points(9, 4, 3), dim=1)
     with pytest.raises(InvalidInputError, match=match):
         call(x)
+
+
+def test_too_many_pairs_are_refused_before_the_recursion(monkeypatch) -> None:
+    # 2000 points: 2 001 000 pairs, ~244 MiB of per-pair vectors, over half of 256 MiB.
+    monkeypatch.setattr(validation, "available_memory_bytes", lambda: 2**28)
+    monkeypatch.setattr(analytic, "_pairs", None)  # the recursion must not start
+    with pytest.raises(KernelMemoryError, match=r"2001000 point pairs.*row blocks"):
+        analytic_ntk(points(0, 2000, 3), depth=1)
 
 
 # --- H∞ of Du et al. 2019 --------------------------------------------------------------------

@@ -10,6 +10,7 @@ from torch import nn
 
 from ntkcheck.errors import CrossExampleCouplingError, InvalidInputError, KernelMemoryError
 from ntkcheck.kernels.empirical import empirical_ntk, plan_ntk
+from ntkcheck.kernels.operator import ntk_operator
 from ntkcheck.kernels.reference import reference_ntk
 from ntkcheck.models.mlp import MLP
 
@@ -154,6 +155,7 @@ def _nan_at(x: torch.Tensor) -> torch.Tensor:
         (lambda m, x: empirical_ntk(m, x, mode="diag"), InvalidInputError, "`mode`"),
         (lambda m, x: empirical_ntk(m, x, block_size=0), InvalidInputError, "`block_size`"),
         (lambda m, x: empirical_ntk(m, x, params=["nope"]), InvalidInputError, "valid names"),
+        (lambda m, x: empirical_ntk(m, x, params="nope"), InvalidInputError, r"params=\['nope'\]"),
         (
             lambda m, x: empirical_ntk(m, x.repeat(400, 1), memory_budget=1e6),
             KernelMemoryError,
@@ -169,6 +171,39 @@ def _nan_at(x: torch.Tensor) -> torch.Tensor:
 def test_bad_input_errors(call, error, match):
     with pytest.raises(error, match=match):
         call(MLP(3, 32, 2, seed=0), _points(4, 3, 0))
+
+
+@pytest.mark.parametrize("budget", [-1, 0, float("nan"), float("inf"), "1GB", True])
+@pytest.mark.parametrize("fn", [empirical_ntk, plan_ntk])
+def test_memory_budget_must_be_a_positive_number_of_bytes(fn, budget):
+    with pytest.raises(InvalidInputError, match="`memory_budget` must be a number of bytes > 0"):
+        fn(MLP(3, 8, 1, seed=0), _points(4, 3, 0), memory_budget=budget)
+
+
+class _Pair(nn.Module):
+    """Returns (mean, log-variance) heads: not one tensor."""
+
+    def __init__(self, kind: str) -> None:
+        super().__init__()
+        self.kind, self.layer = kind, nn.Linear(3, 2).double()
+
+    def forward(self, x: torch.Tensor):
+        y = self.layer(x)
+        return (y[:, :1], y[:, 1:]) if self.kind == "tuple" else {"mean": y[:, :1]}
+
+
+@pytest.mark.parametrize(
+    ("kind", "shown"), [("tuple", r"a tuple of \(Tensor, Tensor\)"), ("dict", r"keys \['mean'\]")]
+)
+@pytest.mark.parametrize("fn", [empirical_ntk, ntk_operator])
+def test_model_returning_several_tensors_is_refused_with_the_fix(fn, kind, shown):
+    with pytest.raises(InvalidInputError, match=rf"must return one tensor.*{shown}.*Wrap it"):
+        fn(_Pair(kind), _points(4, 3, 0))
+
+
+def test_reference_checks_the_mode():
+    with pytest.raises(InvalidInputError, match="`mode`"):
+        reference_ntk(MLP(3, 8, 1, seed=0), _points(2, 3, 0), mode="traces")
 
 
 def test_nonfinite_parameters_rejected():

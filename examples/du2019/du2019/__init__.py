@@ -228,14 +228,15 @@ GRAM_AT_INIT = Claim(
     ),
     measure=measure_gram,
     foil=Foil("every Gram matrix H(0) halved", measured=halved_gram),
-    # Lemma 3.1 asks for m = Ω(n² log(n/δ)/λ_0²): widths above 16n², any n, d. Wider: narrower.
+    # Lemma 3.1 asks for m = Ω(n² log(n/δ)/λ_0²): the gated (largest) width above 16n², any
+    # n and d. Wider: narrower.
     space=Space(
-        widths=Sweep(1024, 65536, points=(1, 2), ratios=(4, 16), wider=(16, 65536), cost=1),
+        widths=Sweep(1024, 262144, points=(1, 2), ratios=(4, 16), wider=(16, 262144), cost=1),
         n=Ints(4, 12, cost=2),
         d=Ints(3, 16),
         plot=("widths", "n"),
     ),
-    assumptions=(sp.Symbol("widths") >= 16 * sp.Symbol("n") ** 2,),
+    assumptions=(sp.Symbol("widths_max") >= 16 * sp.Symbol("n") ** 2,),
     sizes={
         "quick": {"widths": (4096, 65536), "seeds": 4},
         "full": {"widths": (1024, 4096, 16384, 65536, 262144), "seeds": 20},
@@ -281,7 +282,7 @@ GD_LINEAR_RATE = Claim(
     assumptions=(sp.Symbol("step_fraction") < 1,),
     # Large widths, any n and d; a stable step. Wider: steps beyond 2/λ_max(H(0)).
     space=Space(
-        widths=Sweep(1024, 16384, points=(1, 2), ratios=(4, 16), wider=(64, 16384), cost=1),
+        widths=Sweep(1024, 65536, points=(1, 2), ratios=(4, 16), wider=(64, 65536), cost=1),
         n=Ints(4, 12, cost=2),
         d=Ints(3, 16),
         step_fraction=Floats(0.1, 0.9, wider=(0.1, 1.5), cost=-1),
