@@ -33,8 +33,16 @@ def cell(s: str) -> str:
     return text(" ".join(s.split()))
 
 
-def claim_page(claim: Any, verdict: Verdict | None, figure: str | None) -> str:
-    """Markdown of one claim's page. ``figure``: site-relative path of its PNG, if any."""
+def claim_page(
+    claim: Any,
+    verdict: Verdict | None,
+    figure: str | None,
+    region: dict[str, Any] | None = None,
+    explored_figure: str | None = None,
+) -> str:
+    """Markdown of one claim's page. ``figure``: site-relative path of its PNG, if any;
+    ``region``: :func:`ntkcheck.claims.region` of the results store (where the claim has been
+    checked, and its counterexamples); ``explored_figure``: the explored-region figure."""
     lines = [
         f"# `{claim.id}`",
         "",
@@ -90,8 +98,19 @@ def claim_page(claim: Any, verdict: Verdict | None, figure: str | None) -> str:
     lines += _measurement(verdict)
     if figure:
         lines += ["", f"![{claim.id}]({figure})"]
+    lines += _region(claim, region, explored_figure)
     if claim.known_failure:
         lines += ["", '!!! warning "Known failure"', f"    {text(claim.known_failure)}"]
+    for finding in claim.findings:
+        from ntkcheck.claims.check import reproduce_command
+
+        quick = claim.setting("quick")
+        command = reproduce_command(claim, "quick", {**quick, **finding.setting}, quick)
+        lines += [
+            "",
+            '!!! failure "Finding: it fails inside its assumptions"',
+            f"    {text(finding.note)} Reproduce: `{command}`",
+        ]
     if claim.notes:
         lines += ["", "## Notes", "", text(claim.notes)]
     return "\n".join(lines) + "\n"
@@ -116,6 +135,32 @@ def _measurement(verdict: Verdict | None) -> list[str]:
         )
     if verdict.error:
         lines += ["", f"Error: {text(verdict.reason())}"]
+    return lines
+
+
+def _region(claim: Any, region: dict[str, Any] | None, figure: str | None) -> list[str]:
+    lines = ["", "## Where it was checked", ""]
+    if claim.space is not None:
+        axes = ", ".join(f"`{name}`" for name in claim.space.axes)
+        lines.append(f"The theorem's space varies {axes} (and the seed); explore it with "
+                     f"`ntkcheck explore {claim.id}` (add `--outside-assumptions` to drop "
+                     "its assumptions).")  # fmt: skip
+    if not region or not region["settings"]:
+        return [*lines, "", "No explored settings are recorded with this documentation."]
+    counts = ", ".join(f"{n} {o}" for o, n in region["outcomes"].items() if n)
+    lines += ["", f"**{region['settings']} settings** checked at this code version ({counts}):", ""]
+    for name, span in region["ranges"].items():
+        lines.append(f"- `{name}`: {cell(' … '.join(str(v) for v in (span[0], span[-1])))}")
+    for found in region["counterexamples"]:
+        where = "inside" if found["inside_assumptions"] else "outside"
+        lines += [
+            "",
+            f'!!! {"failure" if where == "inside" else "note"} "Counterexample {where} the '
+            f"claim's assumptions\"",
+            f"    {text(found['reason'])}. Reproduce: `{found['reproduce']}`",
+        ]
+    if figure:
+        lines += ["", f"![explored region of {claim.id}]({figure})"]
     return lines
 
 

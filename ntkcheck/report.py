@@ -5,7 +5,8 @@ Report layout (``format`` = ``ntkcheck.report/1``): ``command``, ``size``, ``ver
 ``summary`` (counts per outcome), ``verdicts`` (each a :class:`~ntkcheck.claims.Verdict` as a
 dict: ``claim_id``, ``outcome`` ∈ {pass, fail, vacuous, error}, ``cached``, ``foil``,
 ``code_version``, ``requirements`` (each with its ``outcome``, ``margin``, ``tightness``,
-``worst_index`` and ``worst_at``), ``measured``, ``error``, ...).
+``worst_index`` and ``worst_at``), ``measured``, ``error``, ...), ``explored`` (per claim, the
+settings the results store has checked it on and its counterexamples).
 """
 
 from __future__ import annotations
@@ -74,8 +75,15 @@ LEGEND = (
 )
 
 
-def write_report(verdicts: list[Verdict], path: str | Path, command: str, size: str) -> Path:
-    """Store every verdict (with its measurements) as one report record."""
+def write_report(
+    verdicts: list[Verdict],
+    path: str | Path,
+    command: str,
+    size: str,
+    explored: dict[str, Any] | None = None,
+) -> Path:
+    """Store every verdict (with its measurements) as one report record; ``explored``: per
+    claim id, where the results store has checked it (:func:`ntkcheck.claims.region`)."""
     record: dict[str, Any] = {
         "format": REPORT_FORMAT,
         "command": command,
@@ -83,8 +91,24 @@ def write_report(verdicts: list[Verdict], path: str | Path, command: str, size: 
         "versions": versions(),
         "summary": {o: sum(v.outcome == o for v in verdicts) for o in OUTCOMES},
         "verdicts": [v.to_dict() for v in verdicts],
+        "explored": explored or {},
     }
     return write_record(record, path)
+
+
+def explored_lines(explored: dict[str, Any]) -> list[str]:
+    """One line per claim checked on more than one setting, and one per counterexample."""
+    lines = []
+    for claim_id, region in explored.items():
+        if region["settings"] > 1:
+            lines.append(f"{claim_id}: checked on {region['settings']} settings")
+        for found in region["counterexamples"]:
+            where = "INSIDE" if found["inside_assumptions"] else "outside"
+            lines.append(
+                f"  counterexample {where} its assumptions: {found['reason']}\n"
+                f"    reproduce: {found['reproduce']}"
+            )
+    return lines
 
 
 def read_report(path: str | Path) -> list[Verdict]:

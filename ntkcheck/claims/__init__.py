@@ -17,7 +17,7 @@ from ntkcheck.claims.check import (
     reproduce_command,
     violated_assumptions,
 )
-from ntkcheck.claims.claim import Claim, Foil, Requirement, Source
+from ntkcheck.claims.claim import Claim, Finding, Foil, Requirement, Source
 from ntkcheck.claims.explore import Exploration, explore, region
 from ntkcheck.claims.figure import Figure
 from ntkcheck.claims.grid import grid
@@ -53,6 +53,7 @@ __all__ = [
     "ENTRY_POINT_GROUP",
     "Exploration",
     "Figure",
+    "Finding",
     "Floats",
     "Foil",
     "Ints",

@@ -168,6 +168,16 @@ class Foil:
 
 
 @dataclass(frozen=True)
+class Finding:
+    """A setting inside the claim's assumptions where it fails, found by exploring its space:
+    registered with its numbers, shown on the claim's page, and replayed by the contract test
+    (it must still fail; a fix is noticed). ``setting``: overrides of the quick size."""
+
+    setting: Mapping[str, Any]
+    note: str
+
+
+@dataclass(frozen=True)
 class Claim:
     """A paper's claim, checkable by :func:`ntkcheck.check`.
 
@@ -193,6 +203,7 @@ class Claim:
         notes: calibration notes, numbers, and reasons for any window changed from the paper.
         known_failure: non-empty when the claim fails on its default setting: the finding with
             its numbers. It stays registered and is reported as failing.
+        findings: settings inside its assumptions where the claim fails (:class:`Finding`).
     """
 
     id: str
@@ -209,6 +220,7 @@ class Claim:
     figure: Figure | None = None
     notes: str = ""
     known_failure: str = ""
+    findings: tuple[Finding, ...] = ()
     fields: Mapping[str, Field] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -260,6 +272,7 @@ class Claim:
                     f"constants ({sorted(given)})."
                 )
         self._check_sizes_inside()
+        self._check_findings()
 
     def _check_space(self, fields: Mapping[str, Field]) -> None:
         if self.space is None:
@@ -290,6 +303,18 @@ class Claim:
                     f"{self.id}: its {size} setting lies outside its own "
                     + (f"assumption {unmet[0]}" if unmet else f"space (fields {outside})")
                     + "; widen the space or change the size."
+                )
+
+    def _check_findings(self) -> None:
+        from ntkcheck.claims.check import inside_assumptions
+
+        object.__setattr__(self, "findings", tuple(self.findings))
+        for finding in self.findings:
+            setting = self.setting("quick", **finding.setting)
+            if not inside_assumptions(self, setting):
+                raise ClaimDefinitionError(
+                    f"{self.id}: the finding at {dict(finding.setting)} lies outside the claim's "
+                    "assumptions or space; only counterexamples inside them are findings."
                 )
 
     @property

@@ -50,6 +50,10 @@ class Exploration:
         return asdict(self)
 
 
+ROUND = 4  # examples per hypothesis run
+MAX_ROUNDS = 10_000
+
+
 class _Counterexample(Exception):
     def __init__(self, verdict: Verdict) -> None:
         super().__init__(verdict.claim_id)
@@ -118,34 +122,53 @@ def explore(
         strategy = st.fixed_dictionaries({"seed": st.integers(0, 10_000)})
     else:
         strategy = st.just({})
-    if not wider:
-        strategy = strategy.filter(lambda o: inside_assumptions(claim, claim.setting(size, **o)))
-    strategy = strategy.filter(affordable)
+    admissible: dict[str, bool] = {}  # sympy assumptions are slow to evaluate: once per draw
+
+    def allowed(overrides: Mapping[str, Any]) -> bool:
+        key = repr(sorted(overrides.items()))
+        if key not in admissible:
+            inside = wider or inside_assumptions(claim, claim.setting(size, **overrides))
+            admissible[key] = inside and affordable(overrides)
+        return admissible[key]
+
+    strategy = strategy.filter(allowed)
     folder = Path(store.path).parent / "hypothesis" / f"{claim.id}-{'wider' if wider else 'inside'}"
 
-    @settings(
-        max_examples=1000,
-        deadline=None,
-        database=DirectoryBasedExampleDatabase(folder),
-        suppress_health_check=list(HealthCheck),
-        phases=(Phase.reuse, Phase.generate, Phase.shrink),
-        verbosity=Verbosity.quiet,
-        print_blob=False,
-        report_multiple_bugs=False,
-    )
-    @seed(store.count(claim.id, code_version(claim)))  # a repeated run explores further
-    @given(overrides=strategy)
-    def probe(overrides: dict[str, Any]) -> None:
-        setting = claim.setting(size, **overrides)
-        if repr(sorted(setting.items())) not in known:
-            # Out of time: new settings are skipped, so generation and shrinking wind down.
-            assume(time.monotonic() - start < budget)
-        verdict = run(overrides)
-        if verdict.outcome == "fail":
-            raise _Counterexample(verdict)
+    database = DirectoryBasedExampleDatabase(folder)
+    first_seed = store.count(claim.id, code_version(claim))  # a repeated run explores further
 
-    try:
+    def probe_round(round_seed: int) -> None:
+        """A few examples; rounds keep the search within the budget (hypothesis has no clock),
+        and its database carries failures from round to round and from run to run."""
+
+        @settings(
+            max_examples=ROUND,
+            deadline=None,
+            database=database,
+            suppress_health_check=list(HealthCheck),
+            phases=(Phase.reuse, Phase.generate, Phase.shrink),
+            verbosity=Verbosity.quiet,
+            print_blob=False,
+            report_multiple_bugs=False,
+        )
+        @seed(round_seed)
+        @given(overrides=strategy)
+        def probe(overrides: dict[str, Any]) -> None:
+            setting = claim.setting(size, **overrides)
+            if repr(sorted(setting.items())) not in known:
+                # Out of time: new settings are skipped, so shrinking winds down.
+                assume(time.monotonic() - start < budget)
+            verdict = run(overrides)
+            if verdict.outcome == "fail":
+                raise _Counterexample(verdict)
+
         probe()
+
+    rounds = 0
+    try:
+        while time.monotonic() - start < budget and rounds < MAX_ROUNDS:
+            probe_round(first_seed + rounds)
+            rounds += 1
     except _Counterexample as found:
         _counterexample(record, claim, found.verdict)
     except HypothesisException as err:

@@ -120,13 +120,27 @@ def verify(args: argparse.Namespace) -> int:
     if cached:
         print(f"{cached} of {len(results)} served from {store} (--fresh recomputes)")
     command = shlex.join(["ntkcheck", *args.argv])
-    path = report.write_report(verdicts, args.json or args.out / "report.json", command, args.size)
+    explored = _explored(claims, store)
+    for line in report.explored_lines(explored):
+        print(line)
+    path = report.write_report(
+        verdicts, args.json or args.out / "report.json", command, args.size, explored
+    )
     print(f"report: {path}")
     if not args.no_plots:
         _figures(verdicts, args.plots or args.out / "figures")
     if args.foil:
         return _foil_exit(verdicts)
     return _exit(verdicts, claims, args.allow_known)
+
+
+def _explored(claims: list[Any], store: Path) -> dict[str, Any]:
+    """Where the results store has checked each claim (its explorations included)."""
+    from ntkcheck.claims.explore import region
+    from ntkcheck.store import ResultStore
+
+    with ResultStore(store, readonly=True) as opened:
+        return {c.id: region(c, opened) for c in claims}
 
 
 def _figures(verdicts: list[Any], folder: Path) -> None:

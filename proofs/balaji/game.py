@@ -14,7 +14,19 @@ import numpy as np
 import sympy as sp
 import torch
 
-from ntkcheck.claims import Claim, Count, Foil, Positive, Requirement, Seed, grid
+from ntkcheck.claims import (
+    Choice,
+    Claim,
+    Count,
+    Floats,
+    Foil,
+    Ints,
+    Positive,
+    Requirement,
+    Seed,
+    Space,
+    grid,
+)
 from ntkcheck.models.gan import gda_step
 from ntkcheck.proofs.balaji.common import (
     ACTIVATIONS,
@@ -132,6 +144,16 @@ MEAN_MATCHING = Claim(
     measure=measure_mean_matching,
     foil=Foil("Ĝ of the forward pass off by 1e-6‖Ĝ − x̄‖", measured=longer_residual),
     sizes={"quick": {"seeds": 2}, "full": {"seeds": 100}},
+    # An identity of the model: every width (k < m included), number of codes, output and
+    # latent dimension and activation.
+    space=Space(
+        k=Ints(1, 1280, log=True, cost=0.2),
+        m=Ints(1, 50, cost=0.5),
+        n=Ints(1, 64, cost=0.3),
+        d=Ints(1, 20, cost=0.3),
+        activations=Choice((ACTIVATIONS, ("tanh",), ("softplus",), ("relu",))),
+        plot=("k", "m"),
+    ),
     notes=(
         "Every seed runs tanh, softplus and ReLU. Default: all errors ≤ 3.7e-16 (rounding); "
         "claims.md asks 1e-10."
@@ -244,6 +266,20 @@ SADDLE_POINT = Claim(
     measure=measure_saddle_point,
     foil=Foil("W* from 20 GD steps: not yet the optimum", setting={"gd_max_steps": 20}),
     sizes={"quick": {"seeds": 2}, "full": {"seeds": 20}},
+    # W* with Ĝ(W*) = x̄ must exist: x̄ must lie in the image of Ĝ, which tanh's bounded range
+    # guarantees only for k ≫ m (k ≥ 16m, as balaji.gda.converges; at k = 4m, seed 1, GD stalls
+    # at ‖r‖ = 0.017). Stationarity holds for every step size; within GDA's stable range
+    # (0 < η < 2, μβ_0² < 1) rounding does not grow over the steps (wider: unstable steps).
+    space=Space(
+        k=Ints(64, 1280, log=True, wider=(2, 1280), cost=0.5),
+        m=Ints(4, 20, cost=0.5),
+        d=Ints(2, 10, cost=0.3),
+        eta=Floats(0.05, 1.9, wider=(0.05, 3.0)),
+        mu_scale=Floats(0.01, 0.99, log=True, wider=(0.01, 4.0)),
+        gda_steps=Ints(100, 3000, log=True, cost=0.7),
+        plot=("k", "m"),
+    ),
+    assumptions=(sp.Symbol("k") >= 16 * sp.Symbol("m"),),
     notes=(
         "W* from GD with step 1/β_0² until ‖r‖ stalls for 50 steps (≈ 250–310 steps). Default: "
         "gradients ≤ 3.0e-16, drift ≤ 1.6e-15, against 1e-12·(1 + ‖x̄‖) ≥ 3.4e-12."

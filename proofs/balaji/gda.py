@@ -215,6 +215,18 @@ UNDERPARAMETERIZED = Claim(
     measure=measure_floor,
     foil=Foil("residuals decaying 0.1% per step past the floor", measured=past_the_floor),
     sizes={"quick": {"steps": 2000, "seeds": 2}, "full": {"seeds": 50}},
+    # Ĝ(W) ∈ range(V) for every W once k < m (the claim's k ≤ m/2), whatever the steps, kept in
+    # GDA's stable range (0 < η < 2, μβ_0² < 1) so that ‖r_t‖ stays finite. Wider: m/2 < k
+    # (for k ≥ m the floor is 0) and unstable steps. Time ∝ steps (k, m, d are small here).
+    space=Space(
+        k=Ints(1, 20, wider=(1, 40)),
+        m=Ints(2, 40),
+        d=Ints(1, 10),
+        eta=Floats(0.05, 1.9, wider=(0.05, 3.0)),
+        mu_scale=Floats(0.01, 0.99, log=True, wider=(0.01, 4.0)),
+        steps=Ints(200, 5000, log=True, cost=1),
+        plot=("k", "m"),
+    ),
     assumptions=(sp.Le(2 * sp.Symbol("k"), sp.Symbol("m")),),
     figure=Figure("gan_residual", y=("residuals",), limit="floor"),
     notes=(
@@ -292,7 +304,19 @@ ENVELOPE = Claim(
         "every residual decaying 5× slower", measured=lambda v: slower_decay(v, envelope_statistics)
     ),
     sizes={"quick": {"steps": 1000, "seeds": 2}, "full": {"seeds": 20}},
-    assumptions=(STEP_RATIO,),
+    # The main theorem's regime, as balaji.gda.converges: k ≥ 16m and η ≥ 4μβ_0² (real
+    # branch). Any μβ_0² ≤ 0.25 and horizon: the envelope is tested while ‖r_t‖ ≥ 1e-12‖r_0‖.
+    # Wider: narrow generators and the oscillating branch (η < 4μβ_0², μβ_0² < 1).
+    space=Space(
+        k=Ints(64, 1280, log=True, wider=(2, 1280), cost=0.2),
+        m=Ints(4, 20, cost=0.3),
+        d=Ints(2, 10),
+        eta=Floats(0.04, 1.0, wider=(0.04, 1.9)),
+        mu_scale=Floats(0.01, 0.25, log=True, wider=(0.01, 0.99)),
+        steps=Ints(300, 3000, log=True, cost=1),
+        plot=("k", "m"),
+    ),
+    assumptions=(STEP_RATIO, sp.Symbol("k") >= 16 * sp.Symbol("m")),
     constants={"C": 10.0},
     figure=Figure("gan_residual", y=("residuals",), rate="rho_star", bound="C_max"),
     notes="Default (seeds 0–4): C_max 1.018–1.035 (claims.md: ≤ 1.24), ρ* 0.969–0.982.",

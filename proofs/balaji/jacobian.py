@@ -17,7 +17,21 @@ import numpy as np
 import sympy as sp
 import torch
 
-from ntkcheck.claims import Claim, Count, Counts, Figure, Foil, Positive, Requirement, Seed, grid
+from ntkcheck.claims import (
+    Choice,
+    Claim,
+    Count,
+    Counts,
+    Figure,
+    Foil,
+    Ints,
+    Positive,
+    Requirement,
+    Seed,
+    Space,
+    Sweep,
+    grid,
+)
 from ntkcheck.proofs.balaji.common import (
     ACTIVATIONS,
     F64,
@@ -135,6 +149,17 @@ JACOBIAN = Claim(
         setting={"h": 1e-2},
     ),
     sizes={"quick": {"seeds": 1}, "full": {"seeds": 50}},
+    # An identity of the model at every width (k < m included: K singular), output and latent
+    # dimension, number of codes and activation. h is the claim's difference step (its foil
+    # coarsens it), not varied. Central differences cost (kd)² evaluations: k·d ≤ 2560.
+    space=Space(
+        widths=Sweep(5, 320, points=(1, 3), ratios=(4, 16), cost=1),
+        m=Ints(1, 40, cost=0.3),
+        n=Ints(1, 32, cost=0.3),
+        d=Ints(1, 8, cost=1),
+        activations=Choice((ACTIVATIONS, ("tanh",), ("softplus",), ("relu",))),
+        plot=("widths", "m"),
+    ),
     notes=(
         "Widths 5 (< m: K is singular, so PSD is tested at its rounding edge) and 80. ReLU "
         "columns with a pre-activation within 10h of 0 are left out of the difference test "
@@ -278,6 +303,22 @@ SIGMA_MIN_INIT = Claim(
     foil=Foil("K doubled (V ~ N(0, 2/k))", measured=doubled_kernel),
     sizes={"quick": {"widths": (5, 10, 20, 40, 80, 160, 320, 640)}, "full": {"seeds": 1000}},
     constants={"E_dphi2": TANH_E_DPHI2},
+    # Widths by doubling from a first width in [m/2, m): exactly one width below m (α = 0
+    # there; two rank-deficient widths would compare rounding) and, with ≥ 5 points, one at
+    # k ≥ 8m (16·m/2). n = 1 is the claim's (K = Σ_j φ'(g_j)² V_j V_jᵀ for one code; wider:
+    # more codes, whose mean map has another kernel). Seeds stay 100 (the windows are for
+    # 100-seed medians).
+    space=Space(
+        widths=Sweep(2, 5120, points=(5, 9), ratios=(2,), cost=1),
+        m=Ints(4, 20, cost=1),
+        d=Ints(1, 20),
+        n=Ints(1, 1, wider=(1, 8), cost=1),
+        plot=("widths", "m"),
+    ),
+    assumptions=(
+        sp.Symbol("widths") < sp.Symbol("m"),
+        sp.Symbol("m") <= 2 * sp.Symbol("widths"),
+    ),
     figure=Figure(
         "sigma_min_vs_k",
         y=("alpha", "beta"),

@@ -13,9 +13,25 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import sympy as sp
 
-from ntkcheck.claims import Claim, Count, Counts, Figure, Foil, Positive, Requirement, Seed, grid
+from ntkcheck.claims import (
+    Claim,
+    Count,
+    Counts,
+    Figure,
+    Floats,
+    Foil,
+    Ints,
+    Positive,
+    Requirement,
+    Seed,
+    Space,
+    Sweep,
+    grid,
+)
 from ntkcheck.proofs.balaji.common import SOURCE, balaji_problem, gda_run
+from ntkcheck.proofs.balaji.gda import STEP_RATIO
 from ntkcheck.stats import loglog_slope
 
 
@@ -112,6 +128,18 @@ LAZY = Claim(
         "quick": {"widths": (160, 640, 2560), "steps": 500, "seeds": 3},
         "full": {"widths": (160, 320, 640, 1280, 2560, 5120, 10240), "seeds": 20},
     },
+    # The main theorem's regime (balaji.gda.converges): every width k ≥ 16m (so σ_min is gated
+    # at every width) and η ≥ 4μβ_0²; ×2 or ×4 between widths. Steps stay at the size's (W has
+    # settled). Wider: narrower generators (σ_min_kept is empty when no width reaches 16m).
+    space=Space(
+        widths=Sweep(64, 10240, points=(2, 3), ratios=(2, 4), wider=(8, 10240), cost=0.5),
+        m=Ints(4, 20, cost=0.3),
+        d=Ints(2, 10, cost=0.2),
+        eta=Floats(0.32, 1.0, wider=(0.05, 1.0)),
+        mu_scale=Floats(0.08, 0.25, wider=(0.01, 0.25)),
+        plot=("widths", "m"),
+    ),
+    assumptions=(STEP_RATIO, sp.Symbol("widths") >= 16 * sp.Symbol("m")),
     figure=Figure(
         "loglog_slope",
         y=("relative_change",),

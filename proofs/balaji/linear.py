@@ -24,9 +24,22 @@ import math
 from typing import Annotated, Any
 
 import numpy as np
+import sympy as sp
 import torch
 
-from ntkcheck.claims import Claim, Count, Foil, Positives, Range, Requirement, Seed, grid
+from ntkcheck.claims import (
+    Choice,
+    Claim,
+    Count,
+    Foil,
+    Ints,
+    Positives,
+    Range,
+    Requirement,
+    Seed,
+    Space,
+    grid,
+)
 from ntkcheck.device import CPU, to_default
 from ntkcheck.models.gan import (
     GDAState,
@@ -225,6 +238,31 @@ RATE_FORMULA = Claim(
             "seeds": 10,
         },
     },
+    # An identity of linear GDA for every step size (η ≥ 2 and μβ² ≥ 1 included: the formula
+    # then gives the growth rate) and every A of full row rank (p ≥ m, so that θ = A⁺r
+    # realizes every residual r; wider: p < m): the sizes' grids or one (η, μβ²) point.
+    space=Space(
+        etas=Choice(
+            (
+                (0.1, 0.5, 1.5),
+                (0.01, 0.1, 0.5, 1.0, 1.5),
+                (0.01, 0.05, 0.1, 0.25, 0.5, 0.75, 1.0, 1.25, 1.5),
+                *((e,) for e in (0.01, 0.05, 0.25, 0.75, 1.0, 1.25, 1.75, 1.95, 2.5)),
+            )
+        ),
+        mu_betas=Choice(
+            (
+                (0.25, 0.9),
+                (0.1, 0.25, 0.5, 0.9),
+                (0.1, 0.25, 0.5, 0.75, 0.9),
+                *((b,) for b in (0.001, 0.01, 0.1, 0.5, 0.75, 0.99, 1.01, 1.5, 2.5)),
+            )
+        ),
+        m=Ints(1, 30),
+        p=Ints(1, 120),
+        plot=("m", "p"),
+    ),
+    assumptions=(sp.Symbol("p") >= sp.Symbol("m"),),
     notes=(
         "A: (10, 40) with N(0, 1/40) entries, μ = μβ²/λ_max(AAᵀ), (r_0, d_0) = (Aθ_0 − x̄, 0). "
         "The map is read off gda_step (x̄ = 0, θ = A⁺r) and iterated in numpy. Window: "

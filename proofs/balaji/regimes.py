@@ -14,8 +14,21 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import sympy as sp
 
-from ntkcheck.claims import Claim, Count, Foil, Positive, Positives, Requirement, Seed, grid
+from ntkcheck.claims import (
+    Choice,
+    Claim,
+    Count,
+    Foil,
+    Ints,
+    Positive,
+    Positives,
+    Requirement,
+    Seed,
+    Space,
+    grid,
+)
 from ntkcheck.models.gan import LinearGenerator, linearized_gda_roots, spectral_radius
 from ntkcheck.proofs.balaji.common import LTV, SOURCE, balaji_problem, gda_run
 from ntkcheck.proofs.balaji.linear import (
@@ -212,6 +225,38 @@ STEP_SIZES = Claim(
             "tanh_seeds": 10,
         },
     },
+    # The statement's range 0 < η < 2 (wider: η ≥ 2, where the d-update alone diverges) and
+    # μβ² on both sides of 1 (each grid holds a convergent value, where the rate is gated);
+    # A of full row rank (p ≥ m: no κ = 0 mode, whose ρ = 1 neither converges nor diverges;
+    # wider: p < m). The tanh generator's report-only run is not varied.
+    space=Space(
+        etas=Choice(
+            (
+                (0.01, 0.5, 1.5),
+                (0.01, 0.1, 0.5, 1.0, 1.5),
+                (0.01, 0.05, 0.1, 0.25, 0.5, 0.75, 1.0, 1.25, 1.5),
+                *((e,) for e in (0.01, 0.1, 0.25, 0.5, 1.0, 1.5, 1.9, 1.99)),
+            ),
+            wider=((2.5,), (3.0,)),
+        ),
+        mu_betas=Choice(
+            (
+                (0.5, 0.9, 1.1, 2.5),
+                (0.25, 0.5, 0.75, 0.9, 1.1, 1.5, 2.5),
+                (0.25, 0.5, 0.75, 0.9, 1.1, 1.5, 2.0, 2.5),
+                (0.5, 1.5),
+                (0.01, 1.01),
+                (0.25, 2.5),
+                (0.9, 1.1),
+                (0.99, 5.0),
+                (0.1, 0.75, 2.0),
+            )
+        ),
+        m=Ints(1, 30),
+        p=Ints(1, 120),
+        plot=("m", "p"),
+    ),
+    assumptions=(sp.Symbol("p") >= sp.Symbol("m"),),
     notes=(
         "Mode roots are the eigenvalues of the 2×2 blocks of gda_step's map (linear generator, "
         "A: (10, 40)); modes with |η − 4μκ| ≤ 1e-9η are double roots and are left out of the "

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 from scipy.stats import spearmanr
 
-from ntkcheck.claims import Claim, Count, Counts, Foil, Requirement, Seed, grid
+from ntkcheck.claims import Claim, Count, Counts, Foil, Requirement, Seed, Space, Sweep, grid
 from ntkcheck.models.gan import train_gan
 from ntkcheck.models.gan.data import RING_MODES
 from ntkcheck.proofs.balaji.common import SOURCE
@@ -227,6 +227,12 @@ QUALITY = Claim(
             "digits_steps": 5000,
         },
     },
+    # The width multiplier k over claims.md's 1…8 and one doubling beyond; training lengths and
+    # seeds stay at the size's (a draw must stay near the quick run's ~12 s).
+    space=Space(
+        ring_widths=Sweep(1, 16, points=(2, 4), ratios=(2, 4, 8, 16), cost=0.5),
+        digits_widths=Sweep(1, 16, points=(2, 2), ratios=(2, 4, 8, 16), cost=0.3),
+    ),
     notes=(
         "Configuration as claims.md: G and D with two hidden layers of width 16k, "
         "non-saturating loss, Adam (betas 0.5, 0.999), ring 3000 steps at lr 1e-3, digits 2000 "

@@ -14,7 +14,21 @@ from typing import Any
 
 import numpy as np
 
-from ntkcheck.claims import Claim, Count, Counts, Figure, Foil, Positive, Requirement, Seed
+from ntkcheck.claims import (
+    Choice,
+    Claim,
+    Count,
+    Counts,
+    Figure,
+    Floats,
+    Foil,
+    Ints,
+    Positive,
+    Requirement,
+    Seed,
+    Space,
+    Sweep,
+)
 from ntkcheck.proofs.shah.common import CODE, SOURCE, Checkpoints
 from ntkcheck.proofs.shah.training import cnf_width_sweep, lazy_slope, not_lazy
 
@@ -114,6 +128,30 @@ OVERPARAM_HURTS = Claim(
         "quick": {"n": 250, "seeds": 1, "widths": (25, 400), "sgd_steps": 200, "curve_points": 0},
         "full": {"seeds": 5, "sgd_steps": 3200, "curve_points": 20},
     },
+    # The statement's projected GD (lr 0.05, 400 steps) is part of the claim: fixed inside,
+    # varied outside (after a few steps the init's ordering, wider better, remains: the foil).
+    # Widths: a small one (10–50) against large ones (≥ m_large = 400); n = 100…1000.
+    space=Space(
+        widths=Choice(
+            (
+                (25, 400),
+                (25, 100, 400, 1600),
+                (10, 400),
+                (16, 400),
+                (50, 400),
+                (25, 100, 400),
+                (25, 800),
+                (50, 800),
+                (25, 1600),
+                (10, 1600),
+            ),
+            cost=1,
+        ),
+        n=Ints(100, 1000, log=True, cost=1),
+        lr=Floats(0.05, 0.05, log=True, wider=(0.005, 0.5)),
+        steps=Ints(400, 400, wider=(4, 1600), cost=1),
+        plot=("widths", "n"),
+    ),
     figure=Figure(
         "flow_nll",
         y=("curves",),
@@ -153,6 +191,15 @@ LAZY = Claim(
     measure=measure_sweep,
     foil=Foil("(w, b) moving as far at every width as at the smallest", measured=not_lazy),
     sizes={"quick": {"n": 250, "seeds": 1, "widths": (25, 400)}, "full": {"seeds": 5}},
+    # The runs of shah.cnf.overparam_hurts (projected GD, lr 0.05, 400 steps: fixed inside)
+    # over widths 10…1600 (×4 or ×16) and n = 100…1000. Wider: narrow nets, other lr and steps.
+    space=Space(
+        widths=Sweep(10, 1600, points=(2, 3), ratios=(4, 16), wider=(2, 1600), cost=1),
+        n=Ints(100, 1000, log=True, cost=1),
+        lr=Floats(0.05, 0.05, log=True, wider=(0.005, 0.5)),
+        steps=Ints(400, 400, wider=(20, 1600), cost=1),
+        plot=("widths", "n"),
+    ),
     figure=Figure(
         "loglog_slope",
         y=("relative_distance",),

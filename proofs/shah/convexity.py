@@ -14,7 +14,7 @@ from typing import Any
 
 import torch
 
-from ntkcheck.claims import Claim, Count, Foil, Positive, Requirement, Seed
+from ntkcheck.claims import Claim, Count, Floats, Foil, Ints, Positive, Requirement, Seed, Space
 from ntkcheck.models.flows import UNF, clenshaw_curtis, log_elu_plus_one
 from ntkcheck.proofs.shah.common import SOURCE
 
@@ -136,6 +136,14 @@ CONVEX_LOSS = Claim(
         "quick": {"seeds": 3, "width": 64, "grid_points": 401},
         "full": {"seeds": 50, "u_max": 60.0, "grid_points": 4001},
     },
+    # Convexity holds everywhere: grids up to |u| = 60 (what tol_round allows for rounding;
+    # wider: up to 1e4), 101…4001 points, random u from UNFs of any width, 2…50 inits.
+    space=Space(
+        u_max=Floats(1.0, 60.0, log=True, wider=(0.01, 1e4)),
+        grid_points=Ints(101, 4001, log=True, cost=1),
+        width=Ints(1, 1024, log=True, cost=0.5),
+        seeds=Ints(2, 50, log=True, cost=0.5),
+    ),
     constants={"tol_round": 1e-12},
     notes=(
         "g' = −1 for u ≤ 0 and −1/(1 + u) ∈ (−1, 0) for u > 0, so the slope window is exact. "

@@ -21,9 +21,22 @@ from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
+import sympy as sp
 import torch
 
-from ntkcheck.claims import Claim, Count, Counts, Figure, Foil, Requirement, Seed, grid
+from ntkcheck.claims import (
+    Claim,
+    Count,
+    Counts,
+    Figure,
+    Foil,
+    Ints,
+    Requirement,
+    Seed,
+    Space,
+    Sweep,
+    grid,
+)
 from ntkcheck.kernels.empirical import empirical_ntk
 from ntkcheck.models.flows import CNF, UNF, CNFLogDerivative, CNFMap, UNFPreactivation
 from ntkcheck.proofs.shah.common import SOURCE
@@ -118,6 +131,14 @@ NTK_SCALE = Claim(
         "quick": {"widths": (400, 1600, 6400)},
         "full": {"seeds": 20, "widths": (400, 1600, 6400, 25600, 102400)},
     },
+    # Widths ×4 apart (the window is for a 4× width) with m ≥ 20n (claims.md: below, single
+    # draws are rank-deficient: the kinks −b_r/w_r leave gaps of the grid empty); seeds stay 5
+    # (the windows are for 5-seed means). Wider: narrow nets.
+    space=Space(
+        widths=Sweep(100, 102400, points=(2, 4), ratios=(4,), wider=(4, 102400), cost=0.5),
+        n_points=Ints(5, 40, cost=0.5),
+    ),
+    assumptions=(sp.Symbol("widths") >= 20 * sp.Symbol("n_points"),),
     figure=Figure(
         "lambda_min_vs_width",
         y=("lambda_min",),
@@ -224,6 +245,13 @@ LOGDET_KERNEL = Claim(
         "quick": {"widths": (400, 1600, 6400)},
         "full": {"seeds": 20, "widths": (100, 400, 1600, 6400, 25600)},
     },
+    # claims.md's widths m = 100…6400, ×4 apart (the window is for a 4× width), and the
+    # number of points in [−2, 2]; seeds stay 5. Wider: narrow nets, where 1/m is not yet the
+    # law.
+    space=Space(
+        widths=Sweep(100, 25600, points=(2, 4), ratios=(4,), wider=(2, 25600), cost=1),
+        n_points=Ints(3, 20, cost=0.3),
+    ),
     figure=Figure(
         "loglog_slope",
         y=("trace_logdet", "trace_map"),

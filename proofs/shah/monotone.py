@@ -11,7 +11,7 @@ from typing import Any
 
 import torch
 
-from ntkcheck.claims import Claim, Count, Foil, Positive, Requirement, Seed
+from ntkcheck.claims import Claim, Count, Foil, Ints, Positive, Requirement, Seed, Space
 from ntkcheck.models.flows import CNF, UNF
 from ntkcheck.models.flows.cnf import CLAMP
 from ntkcheck.proofs.shah.common import SOURCE, cnf_data, train_flow, unf_data
@@ -129,6 +129,18 @@ MONOTONE = Claim(
         "quick": {"n": 250, "unf_steps": 50, "cnf_steps": 100},
         "full": {"unf_steps": 600, "cnf_steps": 2000},
     },
+    # Both hold for any weights, so along any training: widths, training lengths and data
+    # sizes over the ranges the other claims use. The projection floor is the claim's (its
+    # foil lowers it), not varied. The UNF records the NLL on all n points at every step:
+    # its time grows like steps × n × width.
+    space=Space(
+        unf_width=Ints(16, 1024, log=True, cost=1),
+        unf_steps=Ints(10, 600, log=True, cost=1),
+        cnf_width=Ints(4, 1600, log=True, cost=0.5),
+        cnf_steps=Ints(10, 2000, log=True, cost=0.5),
+        n=Ints(100, 1000, log=True, cost=1),
+        plot=("unf_steps", "unf_width"),
+    ),
     constants={"clamp": CLAMP},
     notes=(
         "Step 0 (the init, clamped at 1e-10 before any projection) is excluded for a and w. "

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from ntkcheck.claims import Claim, Count, Figure, Foil, Requirement, Seed
+from ntkcheck.claims import Claim, Count, Figure, Foil, Ints, Requirement, Seed, Space
 from ntkcheck.models.flows import CNF, UNF, AutoregressiveUNF, Flow, clenshaw_curtis, right_sum
 from ntkcheck.proofs.shah.common import SOURCE, cnf_data, train_flow, unf_data
 
@@ -173,6 +173,15 @@ DENSITY_NORMALIZES = Claim(
         "quick": {"n": 500, "unf_steps": 100, "cnf_steps": 100},
         "full": {"unf_steps": 3000, "cnf_steps": 2000},
     },
+    # Identities of the flows after any training: widths, training lengths and data sizes over
+    # the ranges the other claims use (UNF at lr 32/m).
+    space=Space(
+        unf_width=Ints(32, 1024, log=True, cost=0.4),
+        unf_steps=Ints(1, 3000, log=True, cost=0.3),
+        cnf_width=Ints(4, 1600, log=True, cost=0.5),
+        cnf_steps=Ints(1, 2000, log=True, cost=0.3),
+        n=Ints(200, 2000, log=True, cost=0.4),
+    ),
     figure=Figure(
         "flow_density",
         y=("unf_density", "cnf_density"),

@@ -18,7 +18,19 @@ from typing import Any
 import numpy as np
 import torch
 
-from ntkcheck.claims import Claim, Count, Counts, Figure, Foil, Requirement, Seed, grid
+from ntkcheck.claims import (
+    Choice,
+    Claim,
+    Count,
+    Counts,
+    Figure,
+    Foil,
+    Ints,
+    Requirement,
+    Seed,
+    Space,
+    grid,
+)
 from ntkcheck.models.flows import UNF, AutoregressiveUNF, clenshaw_curtis, right_sum
 from ntkcheck.proofs.shah.common import CODE, SOURCE
 from ntkcheck.stats import loglog_slope
@@ -196,6 +208,25 @@ QUADRATURE = Claim(
         "quick": {"nodes": (10, 50, 200)},
         "full": {"seeds": 20, "nodes": (10, 20, 50, 100, 200, 400, 800)},
     },
+    # A property of the UNF at init at every width of the paper's overparameterized range
+    # (16…4096; wider: down to one unit), node sets holding the gated n = 50 (and one more for
+    # the slope), 5…50 evaluation points; seeds stay 5 (the 3e-3 gate is on 5-seed means).
+    space=Space(
+        width=Ints(16, 4096, log=True, wider=(1, 4096), cost=0.6),
+        nodes=Choice(
+            (
+                (10, 50, 200),
+                (50, 100),
+                (10, 50),
+                (20, 50, 100),
+                (50, 200, 800),
+                (10, 20, 50, 100, 200, 400),
+                (10, 20, 50, 100, 200, 400, 800),
+            ),
+            cost=0.5,
+        ),
+        n_points=Ints(5, 50, cost=0.5),
+    ),
     figure=Figure(
         "loglog_slope",
         y=("right_sum_error", "clenshaw_curtis_error"),

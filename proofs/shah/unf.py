@@ -17,7 +17,21 @@ from typing import Any
 import numpy as np
 import torch
 
-from ntkcheck.claims import Claim, Count, Counts, Figure, Foil, Positive, Requirement, Seed, grid
+from ntkcheck.claims import (
+    Claim,
+    Count,
+    Counts,
+    Figure,
+    Floats,
+    Foil,
+    Ints,
+    Positive,
+    Requirement,
+    Seed,
+    Space,
+    Sweep,
+    grid,
+)
 from ntkcheck.data import BallScaling, mog1d, train_test_split
 from ntkcheck.models.flows import UNF
 from ntkcheck.proofs.shah.common import CODE, SOURCE, Checkpoints, Fraction, train_flow
@@ -108,6 +122,16 @@ LEARNS = Claim(
         "quick": {"seeds": 1, "widths": (64, 256), "steps": 200, "curve_points": 0},
         "full": {"seeds": 10, "widths": (64, 256, 1024), "curve_points": 20},
     },
+    # SGD (batch 32) with lr·m around the reference's 32 (the UNF theorem's lr ∝ 1/m) over
+    # widths 32…1024 (×2 or ×4), 200–600 steps and n = 500…4000 points of mog1d. Wider: narrow
+    # nets and lr·m from 1 to 512.
+    space=Space(
+        widths=Sweep(32, 1024, points=(2, 3), ratios=(2, 4), wider=(4, 1024), cost=1),
+        lr_width=Floats(16.0, 64.0, log=True, wider=(1.0, 512.0)),
+        steps=Ints(200, 600, log=True, cost=1),
+        n=Ints(500, 4000, log=True),
+        plot=("widths", "lr_width"),
+    ),
     figure=Figure(
         "flow_nll",
         y=("curves",),
@@ -167,6 +191,16 @@ LAZY = Claim(
     measure=measure_sweep,
     foil=Foil("(W, b) moving as far at every width as at the smallest", measured=not_lazy),
     sizes={"quick": {"seeds": 1, "widths": (64, 256), "steps": 200}, "full": {"seeds": 10}},
+    # Lazy training predicts m^{-1/2} for any lr = c/m: lr·m from 8 to 64, widths ×4 apart
+    # (claims.md's 64, 256, 1024) from 32, 50–600 steps, n = 500…4000. Wider: narrow nets, lr·m
+    # 0.5–512.
+    space=Space(
+        widths=Sweep(32, 1024, points=(2, 3), ratios=(4,), wider=(4, 1024), cost=1),
+        lr_width=Floats(8.0, 64.0, log=True, wider=(0.5, 512.0)),
+        steps=Ints(50, 600, log=True, cost=1),
+        n=Ints(500, 4000, log=True),
+        plot=("widths", "lr_width"),
+    ),
     figure=Figure(
         "loglog_slope",
         y=("relative_distance",),
@@ -261,6 +295,15 @@ GENERALIZATION = Claim(
     measure=measure_generalization,
     foil=Foil("the train NLL read at step 0 (before training)", measured=train_read_at_init),
     sizes={"quick": {"n": (500, 4000), "width": 64, "steps": 100}, "full": {"seeds": 10}},
+    # Data sizes from 500 to 8000 (×4 or ×16), the seeded 90/10 split kept; widths 16…1024,
+    # 25–600 SGD steps at lr·m 16…64. Wider: data sets down to 50 points, lr·m 1–512.
+    space=Space(
+        n=Sweep(500, 8000, points=(2, 3), ratios=(4, 16), wider=(50, 8000), cost=0.5),
+        width=Ints(16, 1024, log=True, cost=0.7),
+        steps=Ints(25, 600, log=True, cost=0.7),
+        lr_width=Floats(16.0, 64.0, log=True, wider=(1.0, 512.0)),
+        plot=("n", "width"),
+    ),
     notes=(
         "x0 = the minimum over train AND test: the UNF's density is 0 below x0, so a test point "
         "under the training minimum (≈ 10% of 90/10 splits) would have NLL = ∞; taking the "

@@ -26,6 +26,7 @@ from ntkcheck.claims import (
     Count,
     Counts,
     Figure,
+    Finding,
     Floats,
     Foil,
     Ints,
@@ -414,6 +415,16 @@ IMPLICIT_REGULARIZATION = Claim(
         "quick": {"depth": 1, "widths": (128, 512), "seeds": 6},
         "full": {"widths": (64, 128, 256, 512, 1024, 2048), "seeds": 20},
     },
+    findings=(
+        Finding(
+            {"widths": (64, 128), "depth": 1, "n": 10, "d": 4, "seeds": 6, "seed": 0},
+            "Found by the contract test's draw from the claim's space: with n = 10 points in "
+            "d = 4, T = ⌈10·κ(K(θ_0))⌉ steps do not reach interpolation at the largest width "
+            "(m = 128, depth 1, seed index 5: L_T/L_0 = 2.4e-5 > 1e-6), and ‖θ_T − θ_0‖ is "
+            "1.11× the minimum-norm distance. At the default size with widths 64, 256 (10 "
+            "seeds, depth 2) it still fails: L_T/L_0 = 5.5e-6 at m = 256, norm ratio 1.07.",
+        ),
+    ),
     notes=(
         "Default (depth 2, widths 64–512, 10 seeds): ‖θ_T − θ_0‖/√(r_0ᵀΘ_0^{-1}r_0) = "
         "0.996–1.016 at m = 512 (seed means 0.958, 0.996, 1.004, 1.007 at m = 64…512); claims.md "

@@ -246,7 +246,7 @@ LINEARIZATION = Claim(
         "full": {**FULL, "seeds": 8},
     },
     space=Space(
-        widths=Sweep(64, 2048, points=(2, 3), ratios=(2, 4), wider=(4, 2048), cost=1),
+        widths=Sweep(64, 2048, points=(2, 3), ratios=(4,), wider=(4, 2048), cost=1),
         depth=Ints(1, 3, cost=1),
         n=Ints(10, 30, cost=2),
         d=Ints(4, 16),

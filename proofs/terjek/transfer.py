@@ -27,6 +27,7 @@ from ntkcheck.claims import (
     Count,
     Counts,
     Figure,
+    Finding,
     Foil,
     Ints,
     Positive,
@@ -328,6 +329,16 @@ LR_TRANSFER = Claim(
             "infinite width",
             "NTK parameterization",
             "standard parameterization",
+        ),
+    ),
+    findings=(
+        Finding(
+            {"widths": (64, 256), "depth": 1, "n": 10, "d": 4, "seed": 0},
+            "Found by the contract test's draw from the claim's space: with n = 10 points in "
+            "d = 4, η* = 1/λ_max(K∞) does not train width 64 to L_T/L_0 ≤ 1e-4 (3.2e-4 at the "
+            "quick T = ⌈6κ(K∞)⌉; 3.2e-4 at the default T = ⌈10κ(K∞)⌉ with 20 seeds, seed index "
+            "18), while width 256, the log-gap decrease, the η_crit spread (1.02) and the "
+            "standard-parameterization slope (−0.97) hold.",
         ),
     ),
     notes=(
