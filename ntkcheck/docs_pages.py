@@ -13,6 +13,7 @@ import re
 from typing import Any
 
 from ntkcheck.claims.verdict import Verdict
+from ntkcheck.claims.version import code_version
 
 STATUS_MEANING = {
     "paper": "the statement is the paper's own (abstract, figures or code)",
@@ -39,10 +40,16 @@ def claim_page(
     figure: str | None,
     region: dict[str, Any] | None = None,
     explored_figure: str | None = None,
+    recorded: dict[str, Any] | None = None,
 ) -> str:
-    """Markdown of one claim's page. ``figure``: site-relative path of its PNG, if any;
-    ``region``: :func:`ntkcheck.claims.region` of the results store (where the claim has been
-    checked, and its counterexamples); ``explored_figure``: the explored-region figure."""
+    """Markdown of one claim's page.
+
+    ``verdict``: its recorded measurement (None: not recorded); ``figure``: page-relative path of
+    its figure; ``region``: :func:`ntkcheck.claims.region` (where the claim has been checked,
+    and its counterexamples); ``explored_figure``: the explored-region figure; ``recorded``: the
+    record's provenance (``created``, ``command``, ``versions``). A recorded verdict whose code
+    version is not the claim's current one is shown as stale, not as current.
+    """
     lines = [
         f"# `{claim.id}`",
         "",
@@ -94,9 +101,10 @@ def claim_page(
     for key, field in claim.fields.items():
         vals = [cell(field.format(sizes[s][key])) for s in ("quick", "default", "full")]
         lines.append(f"| `{key}` | {cell(field.type_name)} | " + " | ".join(vals) + " |")
-    lines += ["", "## Last measurement", ""]
-    lines += _measurement(verdict)
-    if figure:
+    lines += ["", "## Recorded measurement", ""]
+    stale = verdict is not None and verdict.code_version != code_version(claim)
+    lines += _measurement(claim, verdict, stale, recorded)
+    if figure and not stale:
         lines += ["", f"![{claim.id}]({figure})"]
     lines += _region(claim, region, explored_figure)
     if claim.known_failure:
@@ -116,13 +124,31 @@ def claim_page(
     return "\n".join(lines) + "\n"
 
 
-def _measurement(verdict: Verdict | None) -> list[str]:
+REGENERATE = "ntkcheck record"
+
+
+def _measurement(
+    claim: Any, verdict: Verdict | None, stale: bool, recorded: dict[str, Any] | None
+) -> list[str]:
     if verdict is None:
-        return ["Not measured yet: run the command above (or `ntkcheck verify`)."]
+        return [
+            f"No recorded measurement: `{REGENERATE}` records every claim at the default size "
+            f"(or run `ntkcheck verify {claim.id}`)."
+        ]
+    if stale:
+        return [
+            '!!! warning "Stale: the recorded measurement is of older code"',
+            f"    It was recorded with code version `{verdict.code_version}`; the claim's "
+            f"declaration or measurement code is now `{code_version(claim)}`, so its numbers "
+            f"are not shown. Regenerate the record with `{REGENERATE}`.",
+        ]
+    badge = OUTCOME_BADGE[verdict.outcome]
+    kind = {"pass": "success", "fail": "failure", "vacuous": "note", "error": "bug"}
     lines = [
-        f"**{OUTCOME_BADGE[verdict.outcome]}** (margin {verdict.margin:+.3g}, "
-        f"{verdict.seconds:.1f} s, torch {verdict.versions.get('torch', '?')}); "
-        f"reproduce with `{verdict.command}`.",
+        f'!!! {kind[verdict.outcome]} "{badge}"',
+        f"    {text(verdict.reason()) or 'Every gating requirement holds.'} Margin "
+        f"{verdict.margin:+.3g}; measured in {verdict.seconds:.1f} s; reproduce with "
+        f"`{verdict.command}`.",
         "",
         "| requirement | measured | relation | bound | margin | tightness | outcome |",
         "|---|---|---|---|---|---|---|",
@@ -135,16 +161,39 @@ def _measurement(verdict: Verdict | None) -> list[str]:
         )
     if verdict.error:
         lines += ["", f"Error: {text(verdict.reason())}"]
+    lines += ["", provenance(verdict, recorded)]
     return lines
+
+
+def provenance(verdict: Verdict, recorded: dict[str, Any] | None) -> str:
+    """One line: when, where and with which code and libraries the verdict was measured."""
+    v = verdict.versions
+    libs = ", ".join(f"{k} {v[k]}" for k in ("torch", "numpy", "scipy", "sympy") if k in v)
+    seeds = ", ".join(
+        f"{k} = {verdict.setting[k]}" for k in ("seed", "seeds") if k in verdict.setting
+    )
+    when = f"recorded {recorded['created'][:10]} by `{recorded['command']}`" if recorded else ""
+    parts = [
+        when,
+        f"{v.get('platform', '?')} ({v.get('machine', '?')})",
+        f"Python {v.get('python', '?')}",
+        libs,
+        f"code version `{verdict.code_version}`",
+        seeds,
+        f"device {verdict.extras.get('device', 'cpu')}",
+    ]
+    return "*Provenance:* " + "; ".join(p for p in parts if p) + "."
 
 
 def _region(claim: Any, region: dict[str, Any] | None, figure: str | None) -> list[str]:
     lines = ["", "## Where it was checked", ""]
     if claim.space is not None:
         axes = ", ".join(f"`{name}`" for name in claim.space.axes)
-        lines.append(f"The theorem's space varies {axes} (and the seed); explore it with "
-                     f"`ntkcheck explore {claim.id}` (add `--outside-assumptions` to drop "
-                     "its assumptions).")  # fmt: skip
+        lines.append(
+            f"The theorem's space varies {axes} (and the seed); explore it with "
+            f"`ntkcheck explore {claim.id}` (add `--outside-assumptions` to drop "
+            "its assumptions)."
+        )
     if not region or not region["settings"]:
         return [*lines, "", "No explored settings are recorded with this documentation."]
     counts = ", ".join(f"{n} {o}" for o, n in region["outcomes"].items() if n)
@@ -165,10 +214,26 @@ def _region(claim: Any, region: dict[str, Any] | None, figure: str | None) -> li
 
 
 def index_page(claims: list[Any], verdicts: dict[str, Verdict]) -> str:
-    """The claims overview: one row per claim with paper, status, last outcome and statement."""
-    lines = ["# Claims", "", "| claim | status | last verdict | statement |", "|---|---|---|---|"]
+    """The claims overview: one row per claim with its status, its recorded outcome as a badge
+    (or "stale" / "not recorded") and its statement."""
+    lines = [
+        "# Claims",
+        "",
+        f"Outcomes are those of the recorded run (`{REGENERATE}`); each page shows the numbers, "
+        "the figure and their provenance.",
+        "",
+        "| claim | status | recorded outcome | statement |",
+        "|---|---|---|---|",
+    ]
     for c in claims:
         v = verdicts.get(c.id)
-        outcome = OUTCOME_BADGE[v.outcome] if v else "not run"
+        if v is None:
+            outcome = "not recorded"
+        elif v.code_version != code_version(c):
+            outcome = "stale"
+        else:
+            outcome = f"**{OUTCOME_BADGE[v.outcome]}**" + (
+                " (known failure)" if c.known_failure else ""
+            )
         lines.append(f"| [`{c.id}`]({c.id}.md) | {c.status} | {outcome} | {cell(c.statement)} |")
     return "\n".join(lines) + "\n"

@@ -12,6 +12,7 @@ settings the results store has checked it on and its counterexamples).
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -87,6 +88,7 @@ def write_report(
     record: dict[str, Any] = {
         "format": REPORT_FORMAT,
         "command": command,
+        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "size": size,
         "versions": versions(),
         "summary": {o: sum(v.outcome == o for v in verdicts) for o in OUTCOMES},

@@ -28,7 +28,7 @@ def encode(value: Any) -> tuple[str, bytes]:
     arrays: dict[str, np.ndarray] = {}
     text = json.dumps(_encode(value, arrays, "value"), allow_nan=False)
     buffer = io.BytesIO()
-    np.savez(buffer, **arrays)
+    np.savez_compressed(buffer, **arrays)
     return text, buffer.getvalue()
 
 

@@ -253,6 +253,11 @@ class ResultStore:
         )
         return [decode_verdict(payload, blob) for payload, blob in rows]
 
+    def timings(self) -> dict[str, float]:
+        """Per claim id, the seconds of its most recently stored verdict (any version)."""
+        rows = self._db.execute("SELECT claim_id, seconds FROM results ORDER BY rowid")
+        return {claim_id: float(seconds) for claim_id, seconds in rows}
+
     def count(self, claim_id: str, code_version: str) -> int:
         """How many verdicts of a claim the store holds at one code version."""
         query = "SELECT COUNT(*) FROM results WHERE claim_id=? AND code_version=?"

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ntkcheck.claims.check import check, foiled
+from ntkcheck.claims.check import check, foiled, measurement_key
 from ntkcheck.claims.verdict import Verdict
 from ntkcheck.errors import InvalidInputError
 from ntkcheck.parallel import imap_unordered
@@ -130,21 +130,35 @@ def sweep(
         else:
             done[key] = TaskResult(task, key, dataclasses.replace(stored, cached=True), True)
             report(done[key])
-    pending = list(todo.items())
-    calls = [task for _, task in pending]
+    groups = _groups(list(todo.items()), store)
+    calls = [[task for _, task in group] for group in groups]
     chosen = scheduler or os.environ.get(SCHEDULER_ENV) or "processes"
     if chosen == "processes":
-        _check_picklable(calls)
+        _check_picklable([task for group in calls for task in group])
     # closing(): an exception here (or Ctrl-C) must cancel the workers now, not when the
     # traceback holding this frame is freed.
     with closing(imap_unordered(_run, calls, scheduler=chosen, workers=workers)) as finished:
-        for index, data in finished:
-            key, task = pending[index]
-            result = TaskResult(task, key, Verdict.from_dict(data), cached=False)
-            store.put(key, result.verdict, size=task.size)
-            done[key] = result
-            report(result)
+        for index, datas in finished:
+            for (key, task), data in zip(groups[index], datas):
+                result = TaskResult(task, key, Verdict.from_dict(data), cached=False)
+                store.put(key, result.verdict, size=task.size)
+                done[key] = result
+                report(result)
     return [done[key] for key in keys]
+
+
+def _groups(pending: list[tuple[StoreKey, Task]], store: ResultStore) -> list[list[Any]]:
+    """Tasks that measure the same thing (one measurement function, setting and device, no
+    foil) form one job, measured once; jobs run longest first (by the store's last timing of
+    their claims), so that the slowest does not start last."""
+    jobs: dict[str, list[tuple[StoreKey, Task]]] = {}
+    for key, task in pending:
+        claim = resolve_claim(task.claim)
+        setting = claim.setting(task.size, **dict(task.overrides))
+        shared = None if task.foil else measurement_key(claim, setting, task.device)
+        jobs.setdefault(shared or repr(key), []).append((key, task))
+    timings = store.timings()
+    return sorted(jobs.values(), key=lambda job: -max(timings.get(k.claim_id, 0.0) for k, _ in job))
 
 
 def _key(task: Task) -> StoreKey:
@@ -170,8 +184,20 @@ def _stored(store: ResultStore, task: Task, key: StoreKey) -> Verdict | None:
     return verdict
 
 
-def _run(_shared: None, task: Task) -> dict[str, Any]:
-    return run_task(task)
+def _run(_shared: None, tasks: list[Task]) -> list[dict[str, Any]]:
+    """One job: the first task measures, the others judge its measurement."""
+    first = run_task(tasks[0])
+    out = [first]
+    for task in tasks[1:]:
+        claim = resolve_claim(task.claim)
+        options = {
+            "size": task.size,
+            "device": task.device,
+            "outside_assumptions": task.outside_assumptions,
+        }
+        shared = Verdict.from_dict(first)
+        out.append(check(claim, dict(task.overrides), shared=shared, **options).to_dict())
+    return out
 
 
 def _check_picklable(tasks: list[Task]) -> None:

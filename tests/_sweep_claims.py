@@ -15,7 +15,11 @@ from ntkcheck.claims import Claim, Counts, Foil, Requirement, Seed, Source
 SRC = Source("Test paper", "0000.00000", "Lemma 1")
 
 
+CALLS: list[dict[str, Any]] = []  # settings _fast measured, in this process
+
+
 def _fast(*, x: float = 1.0, seed: Seed = 0, widths: Counts = (2, 4)) -> dict[str, Any]:
+    CALLS.append({"x": x, "seed": seed})
     rng = np.random.default_rng(seed)
     curve = rng.random(5) * x
     # An int array and a non-finite float exercise the store's exact round trip.
@@ -55,6 +59,7 @@ def _claim(slug: str, measure: Any, bound: Any) -> Claim:
 
 
 FAST = _claim("fast", _fast, "x")
+FAST_TWIN = _claim("fast_twin", _fast, 2)  # another bound on the same measurement
 FAIL_OR_ERROR = _claim("fail_or_error", _fail_or_error, 2)
 DIES_ONCE = _claim("dies_once", _dies_once, 1)
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
-from _sweep_claims import DIES_ONCE, FAIL_OR_ERROR, FAST, assert_same_record
+from _sweep_claims import CALLS, DIES_ONCE, FAIL_OR_ERROR, FAST, FAST_TWIN, assert_same_record
 
 import ntkcheck.claims.plugins as plugins
 from ntkcheck.errors import InvalidInputError
@@ -129,3 +129,13 @@ def test_bad_arguments_name_the_fix(tmp_path):
         imap_unordered(max, [1], scheduler="tcp://127.0.0.1:1", workers=2)
     with pytest.raises(KeyError, match="valid keys"):
         sweep([Task(FAST, overrides={"width": 3})], tmp_path / "s.sqlite", scheduler="inline")
+
+
+def test_claims_sharing_a_measurement_measure_it_once(tmp_path):
+    CALLS.clear()
+    tasks = [Task(FAST, overrides={"seed": 3}), Task(FAST_TWIN, overrides={"seed": 3})]
+    first, twin = sweep(tasks, tmp_path / "s.sqlite", scheduler="inline")
+    assert CALLS == [{"x": 1.0, "seed": 3}]
+    assert twin.verdict.extras["measured_by"] == FAST.id
+    assert twin.verdict.measured["value"] == first.verdict.measured["value"]
+    assert twin.verdict.requirements[0].bound == 2.0 and first.verdict.requirements[0].bound == 1

@@ -31,6 +31,7 @@ def check(
     device: str = "cpu",
     foil: bool = False,
     outside_assumptions: bool = False,
+    shared: Verdict | None = None,
 ) -> Verdict:
     """Measure ``claim`` (a Claim or a registered id) at ``size`` with ``setting`` overrides and
     judge every requirement.
@@ -40,6 +41,9 @@ def check(
     whose setting overrides may leave the claim's assumptions (that is their point).
     ``outside_assumptions``: measure a setting that violates the claim's assumptions instead of
     refusing it (to see what happens there); ``extras["inside_assumptions"]`` records which.
+    ``shared``: a verdict of another claim with the same measurement function at the same
+    setting and device: its measured values are judged instead of measuring again (claims that
+    read different statistics of one sweep); ``extras["measured_by"]`` names it.
     Raises :class:`~ntkcheck.claims.schema.SettingError` for an invalid setting or one that
     violates the claim's assumptions, and :class:`~ntkcheck.errors.DeviceError` for an
     unavailable device.
@@ -60,9 +64,20 @@ def check(
     base = claim.setting(size, **claim.foil.setting) if foil else claim.setting(size)
     start = time.perf_counter()
     error = ""
+    if shared is not None and not _shares(claim, shared, full, str(target), foil):
+        raise ValueError(
+            f"{claim.id}: the shared verdict of {shared.claim_id} is not of the "
+            "same measurement, setting and device."
+        )
     try:
-        with on_device(target):
-            measured = dict(claim.measure(**full))
+        if shared is not None:
+            measured, error = (
+                dict(shared.measured),
+                shared.error if shared.outcome == "error" else "",
+            )
+        else:
+            with on_device(target):
+                measured = dict(claim.measure(**full))
         if foil and claim.foil.measured is not None:
             measured = dict(claim.foil.measured(measured))
     except Exception as err:  # noqa: BLE001 - reported in the verdict, never swallowed silently
@@ -93,8 +108,23 @@ def check(
             "figure": None if claim.figure is None else claim.figure.to_dict(),
             "device": str(target),
             "inside_assumptions": inside_assumptions(claim, full),
+            "measurement": measurement_key(claim, full, str(target)),
+            **({"measured_by": shared.claim_id} if shared is not None else {}),
         },
     )
+
+
+def measurement_key(claim: Claim, setting: Mapping[str, Any], device: str) -> str:
+    """Claims with equal keys measure the same thing: one measurement serves them all."""
+    fn = claim.measure
+    return repr((fn.__module__, fn.__qualname__, sorted(setting.items()), device))
+
+
+def _shares(
+    claim: Claim, shared: Verdict, setting: Mapping[str, Any], device: str, foil: bool
+) -> bool:
+    key = measurement_key(claim, setting, device)
+    return not foil and not shared.foil and shared.extras.get("measurement") == key
 
 
 def foiled(claim: Claim, verdict: Verdict, size: str = "default") -> Verdict:

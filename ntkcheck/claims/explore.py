@@ -1,5 +1,6 @@
 """Explore a claim over the space its theorem is stated for: a hypothesis search for a setting
-where it fails, shrunk to a minimal one, within a time budget.
+where it fails, shrunk to a minimal one, within a time budget; once one is found, the rest of
+the budget maps the region (failures are recorded, not shrunk again).
 
 Every example runs through the results store (a repeated exploration serves what it already
 ran and goes on from there), hypothesis' example database lives next to the store (known
@@ -111,10 +112,14 @@ def explore(
     reference = run({})
     cap = example_seconds or max(budget / 8, 1.5 * reference.seconds)
 
-    def affordable(overrides: Mapping[str, Any]) -> bool:
+    def estimate(overrides: Mapping[str, Any]) -> float:
+        """Seconds the setting should take, by the space's cost model."""
         if space is None:
-            return True
-        return reference.seconds * space.cost(claim.setting(size, **overrides), base) <= cap
+            return reference.seconds
+        return reference.seconds * space.cost(claim.setting(size, **overrides), base)
+
+    def affordable(overrides: Mapping[str, Any]) -> bool:
+        return estimate(overrides) <= cap
 
     if space is not None:
         strategy = space.strategy(claim.fields, wider=wider)
@@ -156,10 +161,11 @@ def explore(
         def probe(overrides: dict[str, Any]) -> None:
             setting = claim.setting(size, **overrides)
             if repr(sorted(setting.items())) not in known:
-                # Out of time: new settings are skipped, so shrinking winds down.
-                assume(time.monotonic() - start < budget)
+                # Out of time (or would be, by the cost model): new settings are skipped, so
+                # generation and shrinking wind down.
+                assume(time.monotonic() - start + estimate(overrides) < budget)
             verdict = run(overrides)
-            if verdict.outcome == "fail":
+            if verdict.outcome == "fail" and record.counterexample is None:
                 raise _Counterexample(verdict)
 
         probe()
@@ -167,10 +173,12 @@ def explore(
     rounds = 0
     try:
         while time.monotonic() - start < budget and rounds < MAX_ROUNDS:
-            probe_round(first_seed + rounds)
+            try:
+                probe_round(first_seed + rounds)
+            except _Counterexample as found:
+                # Shrunk and recorded; the rest of the budget maps the region around it.
+                _counterexample(record, claim, found.verdict)
             rounds += 1
-    except _Counterexample as found:
-        _counterexample(record, claim, found.verdict)
     except HypothesisException as err:
         raise NTKCheckError(
             f"Exploring {claim.id} found no setting to try ({type(err).__name__}): its space "

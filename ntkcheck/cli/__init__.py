@@ -1,4 +1,5 @@
-"""Command line: ``ntkcheck list | verify | explore | plot | status | ntk | demo | bench``.
+"""Command line: ``ntkcheck list | verify | explore | plot | record | status | ntk | demo |
+bench``.
 
 ``verify`` checks registered claims (in parallel, served from and written to the results
 store) and writes the JSON report and one figure per claim (``--foil``: under their foils);
@@ -110,6 +111,23 @@ def main(argv: list[str] | None = None) -> int:
     pl.add_argument("--store", type=Path, help="results store (default OUT/ntkcheck.sqlite)")
     pl.add_argument("--fresh", action="store_true", help="recompute a stored result")
 
+    rec = sub.add_parser(
+        "record",
+        help="the recorded run shipped with the docs: every claim at the default size into "
+        "docs/evidence (report, SVG figures, explored regions, provenance)",
+    )
+    rec.add_argument("targets", nargs="*", help="claim ids or prefixes; all if none")
+    rec.add_argument("--out", type=Path, default=Path("docs/evidence"), help="record folder")
+    rec.add_argument(
+        "--store",
+        type=Path,
+        default=Path("results/ntkcheck.sqlite"),
+        help="results store serving what is already measured (not part of the record)",
+    )
+    rec.add_argument("--fresh", action="store_true", help="recompute stored results")
+    rec.add_argument("--scheduler", help="'inline', 'processes' or a Dask tcp://HOST:PORT")
+    rec.add_argument("--workers", type=int, help="local worker processes (default: cores)")
+
     st = sub.add_parser("status", help="what the results store holds: done, failed, pending")
     st.add_argument("targets", nargs="*", help="claim ids or prefixes; all if none")
     _add_size(st)
@@ -171,6 +189,7 @@ def main(argv: list[str] | None = None) -> int:
         "status": claims.status,
         "plot": claims.plot_claim,
         "explore": claims.explore_claim,
+        "record": claims.record,
         "ntk": kernels.ntk,
         "demo": kernels.demo,
         "bench": kernels.bench,

@@ -106,6 +106,8 @@ def verify(args: argparse.Namespace) -> int:
         done += 1
         v = result.verdict
         how = "stored" if result.cached else f"{v.seconds:.1f} s"
+        if "measured_by" in v.extras and not result.cached:
+            how = f"measured with {v.extras['measured_by']}"
         why = f": {v.reason()}" if v.outcome != "pass" else ""
         print(f"[{done}/{len(tasks)}] {v.claim_id} {v.outcome.upper()} ({how}){why}", flush=True)
 
@@ -128,7 +130,7 @@ def verify(args: argparse.Namespace) -> int:
     )
     print(f"report: {path}")
     if not args.no_plots:
-        _figures(verdicts, args.plots or args.out / "figures")
+        _figures(verdicts, args.plots or args.out / "figures", getattr(args, "formats", None))
     if args.foil:
         return _foil_exit(verdicts)
     return _exit(verdicts, claims, args.allow_known)
@@ -143,13 +145,14 @@ def _explored(claims: list[Any], store: Path) -> dict[str, Any]:
         return {c.id: region(c, opened) for c in claims}
 
 
-def _figures(verdicts: list[Any], folder: Path) -> None:
+def _figures(verdicts: list[Any], folder: Path, formats: tuple[str, ...] | None = None) -> None:
     from ntkcheck import plot
 
     for v in verdicts:
         name = v.claim_id + (".foil" if v.foil else "")
         try:
-            plot.close(plot.claim_figure(v, folder / name))
+            figure = plot.claim_figure(v)
+            plot.save(figure, folder / name, formats=formats or ("png", "svg"))
         except Exception as err:  # noqa: BLE001 - one bad figure must not lose the report
             print(f"figure for {v.claim_id} failed: {type(err).__name__}: {err}", file=sys.stderr)
     print(f"figures: {folder}")
@@ -332,3 +335,41 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, tuple):
         return list(value)
     raise TypeError(f"{type(value).__name__} is not JSON data")
+
+
+def record(args: argparse.Namespace) -> int:
+    """The recorded run that ships with the docs: every registered claim at the default size,
+    written to OUT (report.json/.npz with provenance, one SVG figure per claim, the explored
+    regions of the store) for the claim pages. The results store serves what is already
+    measured at the current code version (--fresh recomputes). Exit 1 if a claim errs."""
+    import shutil
+
+    out: Path = args.out
+    for stale in ("figures", "explore"):
+        shutil.rmtree(out / stale, ignore_errors=True)
+    options = dict(
+        size="default",
+        set=[],
+        seeds=None,
+        device="cpu",
+        json=None,
+        plots=None,
+        no_plots=False,
+        foil=False,
+        outside_assumptions=False,
+        allow_known=True,
+        formats=("svg",),
+    )
+    verify_args = argparse.Namespace(**{**vars(args), **options})
+    code = verify(verify_args)
+    explored = Path(args.store).parent / "explore"
+    if explored.exists():
+        (out / "explore").mkdir(parents=True, exist_ok=True)
+        for path in explored.glob("*"):
+            if path.suffix in (".json", ".svg"):
+                shutil.copy2(path, out / "explore" / path.name)
+    from ntkcheck.report import read_report
+
+    errors = [v.claim_id for v in read_report(out / "report.json") if v.outcome == "error"]
+    print(f"recorded in {out}" + (f"; errors: {', '.join(errors)}" if errors else ""))
+    return 1 if errors or code not in (0, 1) else 0

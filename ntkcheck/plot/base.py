@@ -16,6 +16,7 @@ def pyplot() -> Any:
         import matplotlib
 
         matplotlib.use("Agg")
+        matplotlib.rcParams["svg.hashsalt"] = "ntkcheck"  # reproducible SVG element ids
         import matplotlib.pyplot as plt
     except ImportError as err:
         raise NTKCheckError(
@@ -24,15 +25,21 @@ def pyplot() -> Any:
     return plt
 
 
-def save(fig: Any, path: Path, *, close: bool = True) -> list[Path]:
-    """Write ``path``.png (150 dpi) and ``path``.svg; return both paths.
+def save(
+    fig: Any, path: Path, *, close: bool = True, formats: tuple[str, ...] = ("png", "svg")
+) -> list[Path]:
+    """Write ``path``.png (150 dpi) and ``path``.svg (or the given ``formats``); return the paths.
 
-    The suffixes are appended, never substituted: claim ids contain dots.
+    The suffixes are appended, never substituted: claim ids contain dots. SVGs carry no date
+    and fixed element ids, so a figure redrawn from the same record is the same file.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
-    out = [path.parent / f"{path.name}.png", path.parent / f"{path.name}.svg"]
-    fig.savefig(out[0], dpi=150, bbox_inches="tight")
-    fig.savefig(out[1], bbox_inches="tight")
+    out = []
+    for fmt in formats:
+        target = path.parent / f"{path.name}.{fmt}"
+        options = {"dpi": 150} if fmt == "png" else {"metadata": {"Date": None}}
+        fig.savefig(target, bbox_inches="tight", **options)
+        out.append(target)
     if close:
         pyplot().close(fig)
     return out

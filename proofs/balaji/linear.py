@@ -238,25 +238,28 @@ RATE_FORMULA = Claim(
             "seeds": 10,
         },
     },
-    # An identity of linear GDA for every step size (η ≥ 2 and μβ² ≥ 1 included: the formula
-    # then gives the growth rate) and every A of full row rank (p ≥ m, so that θ = A⁺r
-    # realizes every residual r; wider: p < m): the sizes' grids or one (η, μβ²) point.
+    # The convergence rate (claims.md caps T so that ρ*^T > 1e-140): every convergent step,
+    # 0 < η < 2 and μβ² < 1, and every A of full row rank (p ≥ m, so that θ = A⁺r realizes
+    # every residual r); the sizes' grids or one (η, μβ²) point. Wider: divergent steps (the
+    # fit stops at 1e11 growth) and p < m.
     space=Space(
         etas=Choice(
             (
                 (0.1, 0.5, 1.5),
                 (0.01, 0.1, 0.5, 1.0, 1.5),
                 (0.01, 0.05, 0.1, 0.25, 0.5, 0.75, 1.0, 1.25, 1.5),
-                *((e,) for e in (0.01, 0.05, 0.25, 0.75, 1.0, 1.25, 1.75, 1.95, 2.5)),
-            )
+                *((e,) for e in (0.01, 0.05, 0.25, 0.75, 1.0, 1.25, 1.75, 1.95)),
+            ),
+            wider=((2.5,),),
         ),
         mu_betas=Choice(
             (
                 (0.25, 0.9),
                 (0.1, 0.25, 0.5, 0.9),
                 (0.1, 0.25, 0.5, 0.75, 0.9),
-                *((b,) for b in (0.001, 0.01, 0.1, 0.5, 0.75, 0.99, 1.01, 1.5, 2.5)),
-            )
+                *((b,) for b in (0.001, 0.01, 0.1, 0.5, 0.75, 0.99)),
+            ),
+            wider=((1.01,), (1.5,), (2.5,)),
         ),
         m=Ints(1, 30),
         p=Ints(1, 120),

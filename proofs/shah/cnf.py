@@ -130,21 +130,19 @@ OVERPARAM_HURTS = Claim(
     },
     # The statement's projected GD (lr 0.05, 400 steps) is part of the claim: fixed inside,
     # varied outside (after a few steps the init's ordering, wider better, remains: the foil).
-    # Widths: a small one (10–50) against large ones (≥ m_large = 400); n = 100…1000.
+    # Widths: m = 25 against large ones (≥ m_large = 400), as stated; wider: another small
+    # width. n = 100…1000.
     space=Space(
         widths=Choice(
             (
                 (25, 400),
                 (25, 100, 400, 1600),
-                (10, 400),
-                (16, 400),
-                (50, 400),
                 (25, 100, 400),
                 (25, 800),
-                (50, 800),
                 (25, 1600),
-                (10, 1600),
+                (25, 400, 1600),
             ),
+            wider=((10, 400), (16, 400), (50, 400), (50, 800), (10, 1600)),
             cost=1,
         ),
         n=Ints(100, 1000, log=True, cost=1),
@@ -192,9 +190,10 @@ LAZY = Claim(
     foil=Foil("(w, b) moving as far at every width as at the smallest", measured=not_lazy),
     sizes={"quick": {"n": 250, "seeds": 1, "widths": (25, 400)}, "full": {"seeds": 5}},
     # The runs of shah.cnf.overparam_hurts (projected GD, lr 0.05, 400 steps: fixed inside)
-    # over widths 10…1600 (×4 or ×16) and n = 100…1000. Wider: narrow nets, other lr and steps.
+    # over their widths 25…1600 (×4 or ×16) and n = 100…1000. Wider: narrower nets, other lr
+    # and steps.
     space=Space(
-        widths=Sweep(10, 1600, points=(2, 3), ratios=(4, 16), wider=(2, 1600), cost=1),
+        widths=Sweep(25, 1600, points=(2, 3), ratios=(4, 16), wider=(2, 1600), cost=1),
         n=Ints(100, 1000, log=True, cost=1),
         lr=Floats(0.05, 0.05, log=True, wider=(0.005, 0.5)),
         steps=Ints(400, 400, wider=(20, 1600), cost=1),

@@ -141,13 +141,13 @@ MULTID = Claim(
             "unf_steps_5d": 600,
         },
     },
-    # Checkerboard widths around claims.md's (CNF 10…400, UNF 16…1024; ×4 or ×16 between the
+    # Checkerboard widths over claims.md's (CNF 25…400, UNF 64…1024; ×4 or ×16 between the
     # two endpoints), n = 100…1000, UNF 50–600 SGD steps; the masked CNF's projected GD
     # (lr 0.05, 400 steps) is the claim's: fixed inside, other lengths wider. The report-only
     # 5-D runs stay at the size's.
     space=Space(
-        cnf_widths=Sweep(10, 400, points=(2, 2), ratios=(4, 16), wider=(2, 400), cost=0.5),
-        unf_widths=Sweep(16, 1024, points=(2, 2), ratios=(4, 16), wider=(2, 1024), cost=0.3),
+        cnf_widths=Sweep(25, 400, points=(2, 2), ratios=(4, 16), wider=(2, 400), cost=0.5),
+        unf_widths=Sweep(64, 1024, points=(2, 2), ratios=(4, 16), wider=(2, 1024), cost=0.3),
         n=Ints(100, 1000, log=True, cost=0.5),
         unf_steps=Ints(50, 600, log=True, cost=0.5),
         cnf_steps=Ints(400, 400, wider=(10, 800), cost=0.5),

@@ -123,10 +123,10 @@ LEARNS = Claim(
         "full": {"seeds": 10, "widths": (64, 256, 1024), "curve_points": 20},
     },
     # SGD (batch 32) with lr·m around the reference's 32 (the UNF theorem's lr ∝ 1/m) over
-    # widths 32…1024 (×2 or ×4), 200–600 steps and n = 500…4000 points of mog1d. Wider: narrow
+    # widths 64…1024 (×2 or ×4), 200–600 steps and n = 500…4000 points of mog1d. Wider: narrow
     # nets and lr·m from 1 to 512.
     space=Space(
-        widths=Sweep(32, 1024, points=(2, 3), ratios=(2, 4), wider=(4, 1024), cost=1),
+        widths=Sweep(64, 1024, points=(2, 3), ratios=(2, 4), wider=(4, 1024), cost=1),
         lr_width=Floats(16.0, 64.0, log=True, wider=(1.0, 512.0)),
         steps=Ints(200, 600, log=True, cost=1),
         n=Ints(500, 4000, log=True),
@@ -192,10 +192,9 @@ LAZY = Claim(
     foil=Foil("(W, b) moving as far at every width as at the smallest", measured=not_lazy),
     sizes={"quick": {"seeds": 1, "widths": (64, 256), "steps": 200}, "full": {"seeds": 10}},
     # Lazy training predicts m^{-1/2} for any lr = c/m: lr·m from 8 to 64, widths ×4 apart
-    # (claims.md's 64, 256, 1024) from 32, 50–600 steps, n = 500…4000. Wider: narrow nets, lr·m
-    # 0.5–512.
+    # (claims.md's 64, 256, 1024), 50–600 steps, n = 500…4000. Wider: narrow nets, lr·m 0.5–512.
     space=Space(
-        widths=Sweep(32, 1024, points=(2, 3), ratios=(4,), wider=(4, 1024), cost=1),
+        widths=Sweep(64, 1024, points=(2, 3), ratios=(4,), wider=(4, 1024), cost=1),
         lr_width=Floats(8.0, 64.0, log=True, wider=(0.5, 512.0)),
         steps=Ints(50, 600, log=True, cost=1),
         n=Ints(500, 4000, log=True),
@@ -295,11 +294,11 @@ GENERALIZATION = Claim(
     measure=measure_generalization,
     foil=Foil("the train NLL read at step 0 (before training)", measured=train_read_at_init),
     sizes={"quick": {"n": (500, 4000), "width": 64, "steps": 100}, "full": {"seeds": 10}},
-    # Data sizes from 500 to 8000 (×4 or ×16), the seeded 90/10 split kept; widths 16…1024,
+    # Data sizes from 500 to 8000 (×4 or ×16), the seeded 90/10 split kept; widths 32…1024,
     # 25–600 SGD steps at lr·m 16…64. Wider: data sets down to 50 points, lr·m 1–512.
     space=Space(
         n=Sweep(500, 8000, points=(2, 3), ratios=(4, 16), wider=(50, 8000), cost=0.5),
-        width=Ints(16, 1024, log=True, cost=0.7),
+        width=Ints(32, 1024, log=True, cost=0.7),
         steps=Ints(25, 600, log=True, cost=0.7),
         lr_width=Floats(16.0, 64.0, log=True, wider=(1.0, 512.0)),
         plot=("n", "width"),
