@@ -16,6 +16,7 @@ A paper package gets the whole contract in one line of its test suite::
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -27,6 +28,7 @@ import pytest
 EXAMPLES = {"dev": 1, "ci": 2, "thorough": 10}
 COST_FACTOR = 1.5
 MAX_SECONDS = 60.0
+SHRINK_SECONDS = 120.0  # per claim: how long a failure found by a draw may shrink
 _VERDICTS: dict[tuple[str, str, bool], Any] = {}
 
 
@@ -65,7 +67,7 @@ def quick_verdict(
 
 def check_holds(claim: Any) -> None:
     """The claim holds at its quick setting and on settings drawn from its space."""
-    from hypothesis import HealthCheck, given, settings
+    from hypothesis import HealthCheck, assume, given, settings
     from hypothesis import strategies as st
 
     verdict = quick_verdict(claim)
@@ -86,6 +88,8 @@ def check_holds(claim: Any) -> None:
             f"({found.outcome}):\n{found.summary()}\nUpdate or remove the finding."
         )
     space = _inside_space(claim, st, max(verdict.seconds, 1e-3))
+    measured: set[str] = set()
+    failed_at: list[float] = []
     examples = EXAMPLES.get(os.environ.get("HYPOTHESIS_PROFILE", "dev"), 1)
 
     @settings(
@@ -97,10 +101,17 @@ def check_holds(claim: Any) -> None:
     )
     @given(overrides=space)
     def holds(overrides: dict[str, Any]) -> None:
+        if failed_at and _key(claim, overrides) not in measured:
+            # Shrinking measures each candidate: bounded in time, it reports the smallest
+            # failure found by then.
+            assume(time.monotonic() - failed_at[0] < SHRINK_SECONDS)
+        measured.add(_key(claim, overrides))
         drawn = quick_verdict(claim, overrides)
         _assert_judged(drawn)
         if drawn.outcome == "fail" and _key(claim, overrides) in registered:
             return  # a registered finding: documented, and replayed above
+        if drawn.outcome == "fail" and not failed_at:
+            failed_at.append(time.monotonic())
         assert drawn.outcome in ("pass", "vacuous"), (
             f"{drawn.summary()}\nreproduce: {drawn.command}\nA counterexample inside the "
             "claim's assumptions is a finding: register it (Claim(findings=...)) with its "

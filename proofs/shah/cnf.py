@@ -27,7 +27,6 @@ from ntkcheck.claims import (
     Requirement,
     Seed,
     Space,
-    Sweep,
 )
 from ntkcheck.proofs.shah.common import CODE, SOURCE, Checkpoints
 from ntkcheck.proofs.shah.training import cnf_width_sweep, lazy_slope, not_lazy
@@ -140,7 +139,6 @@ OVERPARAM_HURTS = Claim(
                 (25, 100, 400),
                 (25, 800),
                 (25, 1600),
-                (25, 400, 1600),
             ),
             wider=((10, 400), (16, 400), (50, 400), (50, 800), (10, 1600)),
             cost=1,
@@ -189,11 +187,15 @@ LAZY = Claim(
     measure=measure_sweep,
     foil=Foil("(w, b) moving as far at every width as at the smallest", measured=not_lazy),
     sizes={"quick": {"n": 250, "seeds": 1, "widths": (25, 400)}, "full": {"seeds": 5}},
-    # The runs of shah.cnf.overparam_hurts (projected GD, lr 0.05, 400 steps: fixed inside)
-    # over their widths 25…1600 (×4 or ×16) and n = 100…1000. Wider: narrower nets, other lr
-    # and steps.
+    # The runs of shah.cnf.overparam_hurts (projected GD, lr 0.05, 400 steps: fixed inside),
+    # whose widths go from 25 to ≥ 400, and n = 100…1000. Wider: narrower sweeps (the slope is
+    # shallower below m = 100), other lr and steps.
     space=Space(
-        widths=Sweep(25, 1600, points=(2, 3), ratios=(4, 16), wider=(2, 1600), cost=1),
+        widths=Choice(
+            ((25, 400), (25, 100, 400, 1600), (25, 100, 400), (25, 800), (25, 1600)),
+            wider=((25, 100), (10, 40, 160), (4, 16, 64), (100, 400), (400, 1600)),
+            cost=1,
+        ),
         n=Ints(100, 1000, log=True, cost=1),
         lr=Floats(0.05, 0.05, log=True, wider=(0.005, 0.5)),
         steps=Ints(400, 400, wider=(20, 1600), cost=1),

@@ -288,9 +288,11 @@ LR_TRANSFER = Claim(
         ),
     ),
     measure=measure_lr_transfer,
-    # Transfer across widths of a network deep 1–2, above 2n (×4 or ×16 apart).
+    # Transfer across widths of a network deep 1–2, above 2n. The per-seed log-gap is noisy
+    # (CV 50–70%): its decrease is resolved over a ×16 range (the calibrated design), so the
+    # space keeps that range and varies the data (n, d), depth and seed.
     space=Space(
-        widths=Sweep(64, 1024, points=(2, 3), ratios=(4, 16), wider=(8, 1024), cost=1),
+        widths=Sweep(64, 1024, points=(2, 2), ratios=(16,), wider=(8, 1024), cost=1),
         depth=Ints(1, 2, cost=1.5),
         n=Ints(10, 30, cost=2),
         d=Ints(4, 16),
