@@ -23,6 +23,7 @@ from ntkcheck.claims import (
     Count,
     Counts,
     Figure,
+    Finding,
     Foil,
     Ints,
     Positive,
@@ -160,11 +161,25 @@ JACOBIAN = Claim(
         activations=Choice((ACTIVATIONS, ("tanh",), ("softplus",), ("relu",))),
         plot=("widths", "m"),
     ),
+    findings=(
+        Finding(
+            {"widths": (5,), "n": 14, "m": 1, "d": 1, "seed": 106},
+            "J ≡ 0, where the relative errors are undefined: with d = 1 the unit codes are ±1, "
+            "7 of each make Ĝ ≡ 0 for the odd tanh, and fd_error = inf (both Jacobians are 0; "
+            "the check needs a guard for J = 0).",
+        ),
+    ),
     notes=(
         "Widths 5 (< m: K is singular, so PSD is tested at its rounding edge) and 80. ReLU "
         "columns with a pre-activation within 10h of 0 are left out of the difference test "
         "(kink_columns: 0 at the default seeds). Default: fd_error ≤ 3.8e-9, autograd_error "
-        "≤ 2.8e-16, λ_min/‖K‖ ≥ −2.7e-16."
+        "≤ 2.8e-16, λ_min/‖K‖ ≥ −2.7e-16. Explored (195 settings inside): fails where J ≡ 0, "
+        "which the relative errors cannot measure: with d = 1 the unit codes are ±1, and as "
+        "many +1 as −1 make Ĝ ≡ 0 for the odd tanh; fd_error = inf at widths 5, n 14, m 1, d 1, "
+        "seed 106 (reproduce: ntkcheck verify balaji.jacobian.correct --quick --set widths=5 "
+        "--set n=14 --set m=1 --set d=1 --set seed=106), and λ_min/‖K‖ divides by ‖K‖ = 0 (an "
+        "error) at widths 5, 80, n 4, m 16, d 1, tanh, seed 750. The identity holds there (both "
+        "Jacobians are 0); the relative errors need a guard for J = 0."
     ),
 )
 
@@ -319,6 +334,14 @@ SIGMA_MIN_INIT = Claim(
         sp.Symbol("widths") < sp.Symbol("m"),
         sp.Symbol("m") <= 2 * sp.Symbol("widths"),
     ),
+    findings=(
+        Finding(
+            {"widths": (3, 6, 12, 24, 48), "m": 4, "d": 1},
+            "At m = 4 (seeds 0–99) the median α²/(1 − √(m/k))² at k = 48 = 12m is 0.532 = "
+            "1.145·E[φ'²], above the window's 1.1: the Marchenko–Pastur windows are calibrated at "
+            "m = 10.",
+        ),
+    ),
     figure=Figure(
         "sigma_min_vs_k",
         y=("alpha", "beta"),
@@ -337,7 +360,10 @@ SIGMA_MIN_INIT = Claim(
         "0.888–0.995; β/α over the Marchenko–Pastur ratio 1.005–1.062 (claims.md gives no window "
         "for this one; [0.9, 1.2] is ntkcheck's, since the φ'²-weighting widens the spectrum a "
         "little); α/β ≤ 5.6e-17 at k = 5. As m → ∞ at k/m = 8 the α² ratio tends to ≈ 0.79 "
-        "(weighted Marchenko–Pastur edge): the window is specific to m = 10."
+        "(weighted Marchenko–Pastur edge): the window is specific to m = 10. Explored (inside): "
+        "fails at m = 4 — widths 3, 6, 12, 24, 48, d = 1, seeds 0–99: α²/(1 − √(m/k))² = 0.532 "
+        "at k = 48 = 12m, i.e. 1.145·E[φ'²] > 1.1·E[φ'²] (reproduce: ntkcheck verify "
+        "balaji.sigma_min.init --quick --set widths=3,6,12,24,48 --set m=4 --set d=1)."
     ),
 )
 

@@ -251,7 +251,9 @@ QUALITY = Claim(
         "k = 1 ring GAN sits at a high-quality fraction ≈ 0.002 so the seed range cannot shrink "
         "(0.0012 → 0.264), and after 500 steps the wider digits GAN is still behind (FD 9.18 vs "
         "8.69); its high-quality comparison passes (0.0018 → 0.153). So the strict xfail of the "
-        "contract test holds, but it would not notice a fix of the default's failure."
+        "contract test holds, but it would not notice a fix of the default's failure. Explored "
+        "(inside, quick lengths): the minimal failing sweep is ring k = 1, 2 and digits k = 1, 2 "
+        "(seed range of the high-quality fraction 0.0012 → 0.049)."
     ),
     known_failure=(
         "Ring: the median high-quality fraction does not increase monotonically with k at the "

@@ -216,7 +216,11 @@ LAZY = Claim(
         "−0.876] (claims.md −0.87…−0.97). The output weights a are excluded: they start at "
         "~0.005 per entry and move by ≈ 3 in norm at every width (‖Δa‖/‖a_0‖ = 130 at m = 25, "
         "33 at m = 400; n = 250), a layer far from lazy. ~105 s at default (the m = 1600 "
-        "runs). Quick (n = 250, m = 25 / 400), 9 seeds: −0.82…−0.92."
+        "runs). Quick (n = 250, m = 25 / 400), 9 seeds: −0.82…−0.92. Explored: the law is not "
+        "yet a power law below m = 100: the pair 25 → 100 alone gives −0.617 / −0.626 / −0.659 "
+        "(seed 110, n = 250 / 100 / 1000; 25 → 100 → 400: −0.816) and 10 → 40 → 160 −0.683 "
+        "(reproduce: ntkcheck verify shah.cnf.lazy --quick --set widths=25,100 --set n=250 "
+        "--set seed=110), so the space keeps the statement's sweeps from 25 to ≥ 400."
     ),
 )
 
