@@ -58,7 +58,7 @@ class RequirementResult:
     def headline(self) -> tuple[str, str]:
         """(measured, bound) as short strings: the worst element of an array, and where it is."""
         measured = np.asarray(self.measured, dtype=float)
-        if self.relation == "in":
+        if self.relation == "in" and isinstance(self.bound, (list, tuple)):
             bound = f"[{_num(self.bound[0])}, {_num(self.bound[1])}]"
         else:
             bound = _num(_at(np.asarray(self.bound, dtype=float), measured.shape, self.worst_index))

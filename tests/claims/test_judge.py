@@ -108,3 +108,10 @@ def test_a_measured_failure_decides_even_when_another_bound_is_unmeasured():
     assert v.outcome == "fail" and "rate" in v.error and v.margin < 0
     unmeasured_only = _verdict((final, rate), {"final": 1e-12, "rate": math.nan})
     assert unmeasured_only.outcome == "error"
+
+
+def test_an_unmeasurable_window_renders_and_reports():
+    window = Requirement("slope", "in", ("lo", "hi"), "a window of measured ends")
+    v = _verdict((window,), {"slope": 0.5, "lo": math.nan, "hi": 1.0})
+    assert v.outcome == "error" and "NaN" in v.error
+    assert "slope" in v.summary()  # the NaN window renders instead of raising
