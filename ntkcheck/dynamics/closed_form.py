@@ -5,8 +5,8 @@ at θ_0) moves by r_{t+1} = (I − η Θ/n) r_t, so
 
     r_t = (I − η K)^t r_0 = Q diag((1 − η λ_i)^t) Qᵀ r_0,     K = Θ/n = Q diag(λ) Qᵀ,
 
-where Θ = J Jᵀ is the **unnormalized** Gram matrix on the n training points (kernels.md) and
-K = Θ/n the normalized kernel. Evaluated by one float64 eigendecomposition for all requested t,
+where Θ = J Jᵀ is the **unnormalized** Gram matrix on the n training points and K = Θ/n the
+normalized kernel (see Conventions). Evaluated by one float64 eigendecomposition for all requested t,
 never by repeated matrix products (which accumulate rounding with t).
 
 References: Jacot et al. 2018; Lee et al. 2019, "Wide neural networks of any depth evolve as
@@ -23,7 +23,7 @@ import torch
 from scipy.linalg import eigh
 
 from ntkcheck.dynamics.arguments import check_lr
-from ntkcheck.dynamics.instruments import as_kernel_matrix
+from ntkcheck.dynamics.lazy import as_kernel_matrix
 from ntkcheck.errors import InvalidInputError
 
 # Rounding in forming J Jᵀ leaves asymmetry of a few u·‖Θ‖; 1e3·u·‖Θ‖_F is far above that.

@@ -8,7 +8,7 @@ optional dependency: ``pip install "ntkcheck[plots]"``.
 from ntkcheck.plot import kinds as _standard_kinds  # noqa: F401 - registers the standard kinds
 from ntkcheck.plot.base import FigureDataError, close, save
 from ntkcheck.plot.claims import claim_figure, figure_spec, requirement_chart
-from ntkcheck.plot.demo import kernel_gap_vs_width, lambda_min_vs_width
+from ntkcheck.plot.demo import demo_kernel_gap_figure, demo_lambda_min_figure
 from ntkcheck.plot.registry import figure_kind, figure_kinds
 
 __all__ = [
@@ -18,8 +18,8 @@ __all__ = [
     "figure_kind",
     "figure_kinds",
     "figure_spec",
-    "kernel_gap_vs_width",
-    "lambda_min_vs_width",
+    "demo_kernel_gap_figure",
+    "demo_lambda_min_figure",
     "requirement_chart",
     "save",
 ]

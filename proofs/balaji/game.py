@@ -15,7 +15,7 @@ import sympy as sp
 import torch
 
 from ntkcheck.claims import Claim, Count, Foil, Positive, Requirement, Seed, grid
-from ntkcheck.models.gan import gda_step
+from ntkcheck.dynamics import gda_step
 from ntkcheck.proofs.balaji.common import (
     ACTIVATIONS,
     F64,

@@ -20,7 +20,7 @@ import sympy as sp
 import torch
 
 from ntkcheck.claims import Claim, Count, Figure, Foil, Positive, Requirement, Seed, grid
-from ntkcheck.models.gan import spectral_radius
+from ntkcheck.dynamics import spectral_radius
 from ntkcheck.proofs.balaji.common import GDA_LINEAGE, LTV, SOURCE, balaji_problem, gda_run
 
 ENVELOPE_FLOOR = 1e-12  # the envelope is tested while ‖r_t‖ ≥ 1e-12‖r_0‖

@@ -16,14 +16,14 @@ import numpy as np
 
 from ntkcheck.claims import Claim, Count, Counts, Figure, Foil, Positive, Requirement, Seed, grid
 from ntkcheck.proofs.balaji.common import SOURCE, balaji_problem, gda_run
-from ntkcheck.stats import loglog_slope
+from ntkcheck.stats import fit_loglog_slope
 
 
 def lazy_statistics(widths: np.ndarray, relative_change: np.ndarray) -> dict[str, float]:
     """The log-log slope of ‖W_T − W_0‖_F/‖W_0‖_F (widths, seeds) vs k: ``slope`` of the seed
     means with its 90% bootstrap CI ``slope_lo``, ``slope_hi`` over seeds
-    (:func:`ntkcheck.stats.loglog_slope`) and ``slope_geometric`` of the geometric means."""
-    fit = loglog_slope(widths, relative_change)
+    (:func:`ntkcheck.stats.fit_loglog_slope`) and ``slope_geometric`` of the geometric means."""
+    fit = fit_loglog_slope(widths, relative_change)
     geometric = np.polyfit(np.log(widths), np.log(relative_change).mean(axis=1), 1)[0]
     return {
         "slope": fit.slope,
@@ -122,7 +122,7 @@ LAZY = Claim(
         ylabel="‖W_T − W_0‖_F / ‖W_0‖_F",
     ),
     notes=(
-        "The slope is fitted on arithmetic seed means (ntkcheck.stats.loglog_slope, with its "
+        "The slope is fitted on arithmetic seed means (ntkcheck.stats.fit_loglog_slope, with its "
         "bootstrap CI); claims.md's geometric-mean slope is reported as slope_geometric. "
         "Default (seeds 0–4): slope −0.501 (CI −0.568…−0.442; geometric −0.509; claims.md "
         "−0.54); min_t σ_min/α ≥ 0.743. Quick: 500 steps (‖r‖ reaches ~1e-7‖r_0‖, W has "

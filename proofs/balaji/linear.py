@@ -28,13 +28,8 @@ import torch
 
 from ntkcheck.claims import Claim, Count, Foil, Positives, Range, Requirement, Seed, grid
 from ntkcheck.device import CPU, to_default
-from ntkcheck.models.gan import (
-    GDAState,
-    LinearGenerator,
-    MeanMatchingGame,
-    gda_step,
-    spectral_radius,
-)
+from ntkcheck.dynamics import GDAState, MeanMatchingGame, gda_step, spectral_radius
+from ntkcheck.models.gan import LinearGenerator
 from ntkcheck.proofs.balaji.common import F64, LTV, SOURCE
 from ntkcheck.threads import torch_threads
 

@@ -16,7 +16,8 @@ from typing import Any
 import numpy as np
 
 from ntkcheck.claims import Claim, Count, Foil, Positive, Positives, Requirement, Seed, grid
-from ntkcheck.models.gan import LinearGenerator, linearized_gda_roots, spectral_radius
+from ntkcheck.dynamics import linearized_gda_roots, spectral_radius
+from ntkcheck.models.gan import LinearGenerator
 from ntkcheck.proofs.balaji.common import LTV, SOURCE, balaji_problem, gda_run
 from ntkcheck.proofs.balaji.linear import (
     Floor,

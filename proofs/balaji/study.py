@@ -22,8 +22,8 @@ import numpy as np
 from scipy.stats import spearmanr
 
 from ntkcheck.claims import Claim, Count, Counts, Foil, Requirement, Seed, grid
-from ntkcheck.models.gan import train_gan
-from ntkcheck.models.gan.data import RING_MODES
+from ntkcheck.data.gan import RING_MODES
+from ntkcheck.dynamics import train_gan
 from ntkcheck.proofs.balaji.common import SOURCE
 
 RING_METRICS = {

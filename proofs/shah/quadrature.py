@@ -21,7 +21,7 @@ import torch
 from ntkcheck.claims import Claim, Count, Counts, Figure, Foil, Requirement, Seed, grid
 from ntkcheck.models.flows import UNF, AutoregressiveUNF, clenshaw_curtis, right_sum
 from ntkcheck.proofs.shah.common import CODE, SOURCE
-from ntkcheck.stats import loglog_slope
+from ntkcheck.stats import fit_loglog_slope
 
 GATED_NODES = 50  # the reference's right sum
 
@@ -79,7 +79,7 @@ def quadrature_statistics(measured: Mapping[str, Any]) -> dict[str, Any]:
             f"{nodes.astype(int).tolist()}."
         )
     at = int(np.flatnonzero(nodes == GATED_NODES)[0])
-    fit = loglog_slope(nodes, rs)
+    fit = fit_loglog_slope(nodes, rs)
     return {
         "right_sum_error_mean": rs.mean(axis=1),
         "clenshaw_curtis_error_mean": cc.mean(axis=1),

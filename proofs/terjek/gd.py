@@ -22,7 +22,7 @@ import sympy as sp
 import torch
 
 from ntkcheck.claims import Claim, Count, Counts, Figure, Foil, Positive, Requirement, Seed, grid
-from ntkcheck.dynamics import train
+from ntkcheck.dynamics import gd, track_distance, track_kernel, track_linearized, train
 from ntkcheck.kernels.empirical import empirical_ntk
 from ntkcheck.proofs.terjek.common import SOURCE, fresh_sphere_points, mlp, run_seed, sphere_data
 
@@ -66,18 +66,12 @@ def gd_run(
         r0 = (model(x) - y).numpy(force=True)
     min_norm = math.sqrt(float(r0 @ np.linalg.solve(theta0.numpy(force=True), r0)))
     record = sorted({0, T, *np.linspace(0, T, kernel_checkpoints + 1).round().astype(int)})
-    traj = train(
-        model,
-        x,
-        y,
-        lr=eta,
-        steps=T,
-        record_steps=record,
-        track_kernel=kernel_checkpoints > 0,
-        track_linearized=test_inputs is not None,
-        gap_inputs=test_inputs,
-        operator_norms=operator_norms,
-    )
+    instruments = [track_distance(operator_norms=operator_norms)]
+    if kernel_checkpoints > 0:
+        instruments.append(track_kernel())
+    if test_inputs is not None:
+        instruments.append(track_linearized(test_inputs))
+    traj = train(gd(model, x, y, lr=eta), steps=T, record_steps=record, instruments=instruments)
     last = math.inf if traj.diverged else 1.0
     out: dict[str, Any] = {
         "loss": np.append(traj.step_loss, traj.loss[-1] * last),

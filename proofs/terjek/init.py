@@ -24,7 +24,7 @@ from ntkcheck.proofs.terjek.common import (
     run_seed,
     sphere_data,
 )
-from ntkcheck.stats import SlopeFit, loglog_slope
+from ntkcheck.stats import SlopeFit, fit_loglog_slope
 
 
 def kernel_sweep(
@@ -68,10 +68,10 @@ def kernel_sweep(
 def std_slope(widths: np.ndarray, values: np.ndarray) -> SlopeFit:
     """Log-log slope of the standard deviation over seeds of ``values`` (k, S) against widths,
     fitted as half the slope of the unbiased variance (mean over seeds of (v − v̄)²·S/(S − 1))
-    with :func:`ntkcheck.stats.loglog_slope`'s bootstrap over seeds (CI halved likewise)."""
+    with :func:`ntkcheck.stats.fit_loglog_slope`'s bootstrap over seeds (CI halved likewise)."""
     s = values.shape[1]
     sq = (values - values.mean(axis=1, keepdims=True)) ** 2 * s / (s - 1)
-    fit = loglog_slope(widths, sq)
+    fit = fit_loglog_slope(widths, sq)
     return SlopeFit(fit.slope / 2, fit.intercept / 2, fit.lo / 2, fit.hi / 2, fit.level)
 
 
@@ -127,7 +127,7 @@ def measure_concentration(
     slopes = []
     for act in ("relu", "abs"):
         dev = kernel_sweep(widths, depths, seeds, n, d, seed, act)["deviation"]
-        fits = [loglog_slope(widths, dev[i]) for i in range(dev.shape[0])]
+        fits = [fit_loglog_slope(widths, dev[i]) for i in range(dev.shape[0])]
         slopes += [f.slope for f in fits]
         out[f"deviation_{act}"] = dev.mean(axis=2)
         out[f"deviation_{act}_seeds"] = dev
@@ -213,7 +213,7 @@ CONCENTRATES = Claim(
         "time (depth 3 at m = 4096 costs ~1.5 s per seed); the full size goes to 4096 with 60 "
         "seeds. Quick: depth 1, 60 seeds, m to 4096 (slope −0.41; 6/6 seeds pass, margin ≥ "
         "0.2). Slope of std = ½·slope of the unbiased variance fitted by "
-        "ntkcheck.stats.loglog_slope (CI halved likewise)."
+        "ntkcheck.stats.fit_loglog_slope (CI halved likewise)."
     ),
 )
 

@@ -16,11 +16,11 @@ import numpy as np
 from ntkcheck.claims import Claim, Count, Counts, Figure, Foil, Positive, Requirement, Seed
 from ntkcheck.proofs.terjek.common import SOURCE
 from ntkcheck.proofs.terjek.gd import gd_sweep
-from ntkcheck.stats import loglog_slope
+from ntkcheck.stats import fit_loglog_slope
 
 
 def _fit(x: np.ndarray, y: np.ndarray, name: str) -> dict[str, Any]:
-    fit = loglog_slope(x, y)
+    fit = fit_loglog_slope(x, y)
     return {f"{name}_slope": fit.slope, f"{name}_ci": np.array([fit.lo, fit.hi])}
 
 
@@ -28,10 +28,10 @@ def distance_statistics(runs: dict[str, Any]) -> dict[str, Any]:
     """Slopes of ‖θ_T − θ_0‖/‖θ_0‖ vs the parameter count P (and vs m), and of each weight's
     ‖ΔW_k‖₂/‖W_k(0)‖₂ vs m."""
     layers = runs["layer_op_relative"]
-    fits = [loglog_slope(runs["width"], v) for v in layers.values()]
+    fits = [fit_loglog_slope(runs["width"], v) for v in layers.values()]
     return {
         **_fit(runs["num_params"][:, 0], runs["relative_distance"], "distance"),
-        "distance_slope_vs_m": loglog_slope(runs["width"], runs["relative_distance"]).slope,
+        "distance_slope_vs_m": fit_loglog_slope(runs["width"], runs["relative_distance"]).slope,
         "layer_names": list(layers),
         "layer_op_slope": np.array([f.slope for f in fits]),
         "layer_op_ci": np.array([[f.lo, f.hi] for f in fits]),

@@ -1,4 +1,5 @@
-"""Data of the flow experiments: laws and supports of the generators, split, preprocessing."""
+"""Data of the flow experiments (laws and supports of the generators, split, preprocessing) and
+of the GAN width study."""
 
 from __future__ import annotations
 
@@ -13,12 +14,16 @@ from ntkcheck.data import (
     BallScaling,
     ZScore,
     checkerboard,
+    load_digits_images,
     mog1d,
     mog5d,
+    ring_modes,
+    sample_ring,
     three_bumps,
     train_test_split,
 )
 from ntkcheck.errors import InvalidInputError
+from ntkcheck.metrics import ring_quality
 
 F64 = torch.float64
 GENERATORS = {"mog1d": (mog1d, 1), "three_bumps": (three_bumps, 1),
@@ -132,3 +137,12 @@ def test_data_errors() -> None:
         ZScore.fit(torch.tensor([[0.0, 1.0], [1.0, 1.0]], dtype=F64))
     with pytest.raises(InvalidInputError, match="`test_fraction` must be in"):
         train_test_split(torch.zeros(20, 1, dtype=F64), seed=0, test_fraction=1.5)
+
+
+def test_gan_data_sets():
+    x = sample_ring(4000, torch.Generator().manual_seed(0))
+    q = ring_quality(x, ring_modes(), 0.02)
+    assert q.modes_covered == 8 and q.high_quality_fraction > 0.98
+    digits = load_digits_images()
+    assert digits.shape == (1797, 64)
+    assert float(digits.min()) == -1.0 and float(digits.max()) == 1.0

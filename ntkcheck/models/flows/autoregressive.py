@@ -25,7 +25,7 @@ from torch import nn
 
 from ntkcheck.errors import InvalidInputError
 from ntkcheck.models.flows.base import Flow, make_generator
-from ntkcheck.models.flows.bases import StandardExponential
+from ntkcheck.models.flows.distributions import StandardExponential
 from ntkcheck.models.flows.integrand import Integrand, log_elu_plus_one
 from ntkcheck.models.flows.quadrature import integrate, quadrature_rule
 from ntkcheck.validation import check_finite, check_positive_int
