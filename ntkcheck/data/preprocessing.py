@@ -1,8 +1,10 @@
 """Train/test split and the reference preprocessing of the flow experiments.
 
 - CNF: z-scoring (:class:`ZScore`), fit on the training split and applied unchanged to the test
-  split. (The reference z-scores the whole file before splitting; fitting on train keeps the
-  test points unseen.)
+  split. (The reference z-scores the whole file before splitting, then shuffles with numpy's
+  legacy global seed: ``ZScore.fit(x)(x)`` followed by
+  ``train_test_split(x, seed, shuffle="legacy")`` reproduces its split exactly; fitting on train
+  keeps the test points unseen.)
 - UNF: x ↦ x / (2·max_n ‖x_n‖) (:class:`BallScaling`), fit on train, one fixed scale for train
   and test. Like the reference there is no centering: the data lie in the ball of radius 1/2
   around the origin, not around their mean. (The reference has no split; ntkcheck adds one.)
@@ -16,6 +18,7 @@ References: Shah et al. 2022, arXiv 2106.10535 (reference code CNF/utils.py and 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 import torch
@@ -41,9 +44,19 @@ def check_data(name: str, x: torch.Tensor) -> torch.Tensor:
 
 
 def train_test_split(
-    x: torch.Tensor, seed: int, *, test_fraction: float = 0.1
+    x: torch.Tensor,
+    seed: int,
+    *,
+    test_fraction: float = 0.1,
+    shuffle: Literal["default", "legacy"] = "default",
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """Seeded shuffle, then (train, test) with int(test_fraction·N) test points (reference: 10%)."""
+    """Seeded shuffle of the rows, then (train, test): the first int(test_fraction·N) shuffled
+    rows are the test set (reference: 10%), the rest the training set.
+
+    ``shuffle="default"`` permutes with ``numpy.random.default_rng(seed)``; ``"legacy"`` with
+    ``numpy.random.RandomState(seed)``, the order of the reference code's
+    ``np.random.seed(seed); np.random.shuffle(data)`` (no global state is touched).
+    """
     x = check_data("x", x)
     if not 0 < test_fraction < 1:
         raise InvalidInputError(
@@ -59,7 +72,16 @@ def train_test_split(
         )
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
         raise InvalidInputError(f"`seed` must be an integer, got {seed!r}. Pass e.g. seed=0.")
-    order = torch.from_numpy(np.random.default_rng(int(seed)).permutation(n))
+    if shuffle not in ("default", "legacy"):
+        raise InvalidInputError(
+            f"`shuffle` must be 'default' or 'legacy', got {shuffle!r}. 'legacy' follows the "
+            "reference code's np.random.seed(seed); np.random.shuffle(data)."
+        )
+    if shuffle == "legacy":
+        perm = np.random.RandomState(int(seed)).permutation(n)
+    else:
+        perm = np.random.default_rng(int(seed)).permutation(n)
+    order = torch.from_numpy(perm)
     return x[order[n_test:]], x[order[:n_test]]
 
 

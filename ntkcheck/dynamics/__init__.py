@@ -12,9 +12,7 @@ programming"; Balaji et al. 2021, arXiv 2104.05605 (GDA).
 """
 
 from ntkcheck.dynamics.closed_form import infinite_width_mse_residuals, linearized_mse_residuals
-from ntkcheck.dynamics.gan import GANHistory, train_gan
-from ntkcheck.dynamics.gan_config import GANConfig
-from ntkcheck.dynamics.gda import (
+from ntkcheck.dynamics.game import (
     GDAState,
     MeanMatchingGame,
     gda,
@@ -22,6 +20,8 @@ from ntkcheck.dynamics.gda import (
     linearized_gda_roots,
     spectral_radius,
 )
+from ntkcheck.dynamics.gan import GANHistory, train_gan
+from ntkcheck.dynamics.gan_config import GANConfig
 from ntkcheck.dynamics.gradient import gd, mse_loss, sgd
 from ntkcheck.dynamics.instruments import (
     Instrument,

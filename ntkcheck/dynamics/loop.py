@@ -1,6 +1,6 @@
 """The one training loop: iterate a :class:`~ntkcheck.dynamics.step.Step`, record instruments.
 
-GD, SGD (:mod:`~ntkcheck.dynamics.gradient`), GDA (:mod:`~ntkcheck.dynamics.gda`) and any
+GD, SGD (:mod:`~ntkcheck.dynamics.gradient`), GDA (:mod:`~ntkcheck.dynamics.game`) and any
 caller's rule are steps; what is measured along the way is a tuple of
 :mod:`~ntkcheck.dynamics.instruments`. The result is a
 :class:`~ntkcheck.dynamics.trajectory.Trajectory`.
@@ -48,13 +48,15 @@ def train(
 
     Args:
         step: the rule and its state: :func:`~ntkcheck.dynamics.gradient.gd`,
-            :func:`~ntkcheck.dynamics.gradient.sgd`, :func:`~ntkcheck.dynamics.gda.gda` or a
+            :func:`~ntkcheck.dynamics.gradient.sgd`, :func:`~ntkcheck.dynamics.game.gda` or a
             :class:`~ntkcheck.dynamics.step.Step` of your own.
-        steps, epochs: the length of the run; pass exactly one.
+        steps: the number of updates T; pass exactly one of ``steps`` and ``epochs``.
+        epochs: the number of passes over the data, T = epochs × ``step.steps_per_epoch``.
         instruments: e.g. ``(track_distance(), track_kernel(), track_linearized(),
             observe(test_nll=...))`` (:mod:`ntkcheck.dynamics.instruments`).
-        record_every, record_steps: checkpoints (every k-th step, or an explicit list); 0 and
-            the last step are always included; default: only those two.
+        record_every: record every this many steps (0 and the last step are always
+            recorded; by default only those two).
+        record_steps: an explicit list of checkpoints instead (0 and the last step included).
         stop_below: stop at the first step t whose loss (the update's loss at θ_t: the full
             loss for GD and GDA, the batch loss for SGD) is ≤ this; t is then the last
             checkpoint (:meth:`Trajectory.steps_to` reads the step).

@@ -134,7 +134,7 @@ MEAN_MATCHING = Claim(
     sizes={"quick": {"seeds": 2}, "full": {"seeds": 100}},
     notes=(
         "Every seed runs tanh, softplus and ReLU. Default: all errors ≤ 3.7e-16 (rounding); "
-        "claims.md asks 1e-10."
+        "the calibration asks 1e-10."
     ),
 )
 

@@ -223,13 +223,13 @@ RATE_FORMULA = Claim(
     notes=(
         "A: (10, 40) with N(0, 1/40) entries, μ = μβ²/λ_max(AAᵀ), (r_0, d_0) = (Aθ_0 − x̄, 0). "
         "The map is read off gda_step (x̄ = 0, θ = A⁺r) and iterated in numpy. Window: "
-        "claims.md stops it at 1e-11 of the initial norm and caps T so that ρ*^T > 1e-140; "
+        "The calibration stops it at 1e-11 of the initial norm and caps T so that ρ*^T > 1e-140; "
         "ntkcheck runs it down to floor = 1e-140 (T ≤ 2·10⁵; the direct iteration has no "
         "rounding floor) and does not use the predicted ρ* to end it. Reason: at fast grid "
         "points (ρ* ≈ 0.82) a 1e-11 window is ~120 steps whose last half still carries the "
         "second-slowest mode's transient — with floor = 1e-11 the error is ≤ 6.5e-4 at the "
         "default grid but 1.19% at the full grid (η = 1.5, μβ² = 0.75). Default (floor "
-        "1e-140): windows 2161–200 000 steps (3 capped), rate error ≤ 1.3e-6 (claims.md "
+        "1e-140): windows 2161–200 000 steps (3 capped), rate error ≤ 1.3e-6 (prototype "
         "prototype: ≤ 0.7%), decay-exponent error ≤ 1.1e-5, map vs formula 4.4e-15."
     ),
 )

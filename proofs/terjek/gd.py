@@ -276,7 +276,7 @@ LINEAR_RATE = Claim(
     notes=(
         "Default (depth 2, widths 16/64/256/1024, 3 seeds, η = 1/λ_max(K(θ_0)), T = ⌈10κ⌉): the "
         "envelope holds at all 5956 steps, tightest relative slack 0.32 (t = 0, an identity, is "
-        "left out). κ(K(θ_0)) = 69–152 at m = 16, 28–50 at m = 64, 24–30 at m ≥ 256 (claims.md "
+        "left out). κ(K(θ_0)) = 69–152 at m = 16, 28–50 at m = 64, 24–30 at m ≥ 256 (prototype "
         "quoted κ ≈ 60–180 'here'; on this data that range is only reached at m = 16). The bound "
         "is loose by design (lineage form): the measured decay is ≈ (1 − ηλ_min)^{2t}, four "
         "times faster in log scale than the envelope at late times; a loss decaying five times "
@@ -314,7 +314,7 @@ GLOBAL_OPTIMUM = Claim(
     figure=Figure("loss_envelope", bound="loss_ratio_wide", **GD_FIGURE),
     notes=(
         "Default (depth 2, 4 seeds): L_T/L_0 = 3e-13…8e-11 at m ≥ 256 (and ≤ 3e-11 at m = 64) "
-        "with T = ⌈10·κ(K(θ_0))⌉ = 240–310 steps: κ = 24–30 here, not the 60–180 of claims.md, "
+        "with T = ⌈10·κ(K(θ_0))⌉ = 240–310 steps: κ = 24–30 here, not the prototypes' 60–180, "
         "so T is shorter than the prototypes' T ≈ 800 and still ample. A setting with no width "
         "≥ gate_width measures nothing and is an error, not a pass."
     ),
@@ -360,7 +360,7 @@ IMPLICIT_REGULARIZATION = Claim(
     },
     notes=(
         "Default (depth 2, widths 64–512, 10 seeds): ‖θ_T − θ_0‖/√(r_0ᵀΘ_0^{-1}r_0) = "
-        "0.996–1.016 at m = 512 (seed means 0.958, 0.996, 1.004, 1.007 at m = 64…512); claims.md "
+        "0.996–1.016 at m = 512 (seed means 0.958, 0.996, 1.004, 1.007 at m = 64…512); prototypes "
         "measured 0.3–1.5% off. Seed-mean ‖θ_T − θ_0‖ = 3.96, 4.16, 4.31, 4.02: max/min − 1 = "
         "0.09 (< 0.2). Per-seed ‖θ_T − θ_0‖ scatters by ~11% (it follows r_0 = f(θ_0, X) − y), "
         "hence 10 seeds. The comparison needs interpolation (L_T/L_0 ≤ 1e-6), now a gating "

@@ -205,7 +205,7 @@ CONCENTRATES = Claim(
     notes=(
         "Default (seed 0; widths 64–2048, 30 seeds, depths 1–3, ReLU σ_w²=2, n=20, d=8): "
         "slopes of the std of λ_min(K(θ_0)) vs m = −0.37, −0.33, −0.32 (90% bootstrap CIs "
-        "[−0.45, −0.31], [−0.40, −0.27], [−0.39, −0.24]); claims.md measured −0.39…−0.55 (to "
+        "[−0.45, −0.31], [−0.40, −0.27], [−0.39, −0.24]); prototypes measured −0.39…−0.55 (to "
         "m = 4096). A 60-seed run over the same widths gives −0.39, −0.38, −0.36: the true slope "
         "over 64–2048 lies just inside the window (pre-asymptotic: the std at m = 64 is "
         "depressed, λ_min being biased low by 24–40% there), so another seed can fall below "
@@ -246,7 +246,7 @@ LIMIT = Claim(
     notes=(
         "Default: relative gap |mean λ_min(K(θ_0)) − λ_min(K∞)|/λ_min(K∞) at m = 2048 = 0.74%, "
         "0.008%, 0.74% (depths 1, 2, 3) vs 24%, 29%, 40% at m = 64 (λ_min(K∞) = 0.0032, "
-        "0.0086, 0.0146 with K = Θ/n); claims.md measured ≤ 2.2% at m = 4096."
+        "0.0086, 0.0146 with K = Θ/n); prototypes measured ≤ 2.2% at m = 4096."
     ),
 )
 
@@ -332,9 +332,9 @@ KERNEL_CONCENTRATION = Claim(
     ),
     notes=(
         "Default (10 seeds, widths 64–2048): slopes of mean ‖K(θ_0) − K∞‖₂/‖K∞‖₂ vs m = −0.47, "
-        "−0.50, −0.59 (ReLU, depths 1–3) and −0.48, −0.51, −0.50 (|s|); claims.md measured "
+        "−0.50, −0.59 (ReLU, depths 1–3) and −0.48, −0.51, −0.50 (|s|); prototypes measured "
         "−0.46…−0.49. |s| is below ReLU at all 18 (depth, width) points, by a factor 1.2–2.0. "
-        "Equal hidden widths (claims.md default), not the follow-up's m_k = k²·m."
+        "Equal hidden widths (calibrated default), not the follow-up's m_k = k²·m."
     ),
 )
 

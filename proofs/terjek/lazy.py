@@ -157,7 +157,7 @@ DISTANCE = Claim(
     ),
     notes=(
         "Default (depth 2, widths 64–512, 5 seeds): slope of ‖θ_T − θ_0‖/‖θ_0‖ vs P = −0.48 "
-        "(CI [−0.50, −0.46]; vs m it is −0.93, as claims.md predicts for depth ≥ 2); per-layer "
+        "(CI [−0.50, −0.46]; vs m it is −0.93, as expected for depth ≥ 2); per-layer "
         "‖ΔW_k‖₂/‖W_k(0)‖₂ slopes vs m = −0.39, −0.42, −0.50 (input, hidden, read-out). Quick: "
         "depth 1, widths 64/256/1024, 4 seeds (per-seed ratios scatter ~30% at m = 64)."
     ),
@@ -185,7 +185,7 @@ KERNEL_DRIFT = Claim(
     figure=_slope("drift_slope", "kernel_drift", "sup_t ‖Θ_t − Θ_0‖_F / ‖Θ_0‖_F"),
     notes=(
         "Default (depth 2, widths 64–512, 5 seeds, 11 checkpoints): slope of sup_t ‖Θ_t − "
-        "Θ_0‖_F/‖Θ_0‖_F vs m = −0.91 (CI [−1.02, −0.79]); drift 0.24 → 0.036. claims.md "
+        "Θ_0‖_F/‖Θ_0‖_F vs m = −0.91 (CI [−1.02, −0.79]); drift 0.24 → 0.036. Prototypes "
         "measured −0.78…−0.91. Quick: depth 1 (slope ≈ −0.79)."
     ),
 )

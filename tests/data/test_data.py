@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 import torch
 from hypothesis import given
@@ -137,6 +138,23 @@ def test_data_errors() -> None:
         ZScore.fit(torch.tensor([[0.0, 1.0], [1.0, 1.0]], dtype=F64))
     with pytest.raises(InvalidInputError, match="`test_fraction` must be in"):
         train_test_split(torch.zeros(20, 1, dtype=F64), seed=0, test_fraction=1.5)
+
+
+def test_legacy_shuffle_is_the_reference_read_dataset() -> None:
+    """Whole-file z-score, np.random.seed(seed); np.random.shuffle(data), first 10% test."""
+    raw = checkerboard(250, seed=1)
+    data = raw.numpy().copy()
+    data = (data - data.mean(axis=0)) / data.std(axis=0)
+    np.random.seed(18)  # noqa: NPY002 - the reference code is the oracle
+    np.random.shuffle(data)  # noqa: NPY002
+    expected_train, expected_test = data[25:], data[:25]
+    state = np.random.get_state()[1].copy()  # noqa: NPY002
+    train, test = train_test_split(ZScore.fit(raw)(raw), 18, shuffle="legacy")
+    np.testing.assert_allclose(train.numpy(), expected_train, rtol=0, atol=1e-14)
+    np.testing.assert_allclose(test.numpy(), expected_test, rtol=0, atol=1e-14)
+    assert np.array_equal(np.random.get_state()[1], state)  # noqa: NPY002 - global RNG untouched
+    with pytest.raises(InvalidInputError, match="`shuffle` must be 'default' or 'legacy'"):
+        train_test_split(raw, 0, shuffle="numpy")
 
 
 def test_gan_data_sets():
