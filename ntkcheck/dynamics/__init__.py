@@ -12,16 +12,8 @@ programming"; Balaji et al. 2021, arXiv 2104.05605 (GDA).
 """
 
 from ntkcheck.dynamics.closed_form import infinite_width_mse_residuals, linearized_mse_residuals
-from ntkcheck.dynamics.game import (
-    GDAState,
-    MeanMatchingGame,
-    gda,
-    gda_step,
-    linearized_gda_roots,
-    spectral_radius,
-)
-from ntkcheck.dynamics.gan import GANHistory, train_gan
 from ntkcheck.dynamics.gan_config import GANConfig
+from ntkcheck.dynamics.gan_study import GANHistory, train_gan
 from ntkcheck.dynamics.gradient import gd, mse_loss, sgd
 from ntkcheck.dynamics.instruments import (
     Instrument,
@@ -33,6 +25,14 @@ from ntkcheck.dynamics.instruments import (
 from ntkcheck.dynamics.lazy import KernelDrift, LazyDistance, kernel_drift, lazy_distance
 from ntkcheck.dynamics.linearized import linearize
 from ntkcheck.dynamics.loop import train
+from ntkcheck.dynamics.mean_matching import (
+    GDAState,
+    MeanMatchingGame,
+    gda,
+    gda_step,
+    linearized_gda_roots,
+    spectral_radius,
+)
 from ntkcheck.dynamics.step import Step
 from ntkcheck.dynamics.trajectory import Trajectory
 

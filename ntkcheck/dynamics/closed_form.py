@@ -6,8 +6,8 @@ at θ_0) moves by r_{t+1} = (I − η Θ/n) r_t, so
     r_t = (I − η K)^t r_0 = Q diag((1 − η λ_i)^t) Qᵀ r_0,     K = Θ/n = Q diag(λ) Qᵀ,
 
 where Θ = J Jᵀ is the **unnormalized** Gram matrix on the n training points and K = Θ/n the
-normalized kernel (see Conventions). Evaluated by one float64 eigendecomposition for all
-requested t, never by repeated matrix products (which accumulate rounding with t).
+normalized kernel (docs/conventions.md). Evaluated by one float64 eigendecomposition for
+all requested t, never by repeated matrix products (which accumulate rounding with t).
 
 References: Jacot et al. 2018; Lee et al. 2019, "Wide neural networks of any depth evolve as
 linear models under gradient descent" (eqs. 8–9); Arora et al. 2019, "Fine-grained analysis of

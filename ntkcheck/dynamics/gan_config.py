@@ -34,7 +34,7 @@ class GANConfig:
     WGAN-GP); ``gp_weight`` is the WGAN-GP penalty λ; ``adam_betas`` None means (0.5, 0.999)
     for the non-saturating loss and (0.5, 0.9) for WGAN-GP. ``float32`` is the default: this is
     a sample-quality experiment, not a rounding-level identity. ``num_threads``: see
-    :func:`~ntkcheck.dynamics.gan.train_gan`.
+    :func:`~ntkcheck.dynamics.gan_study.train_gan`.
     """
 
     dataset: str = "ring"

@@ -1,7 +1,7 @@
 """Gradient descent and minibatch SGD as :class:`~ntkcheck.dynamics.step.Step` rules.
 
-Default objective: L(θ) = (1/2n)‖f(θ, X) − y‖² (see Conventions), for which K = Θ/n governs the
-dynamics. The parameters are updated in place, as torch.optim does: an ``nn.Module`` ends at
+Default objective: L(θ) = (1/2n)‖f(θ, X) − y‖² (docs/conventions.md), for which K = Θ/n governs
+the dynamics. The parameters are updated in place, as torch.optim does: an ``nn.Module`` ends at
 θ_T, so hooks such as a flow's ``project_()`` always see the current parameters.
 
 References: Jacot et al. 2018; Lee et al. 2019, "Wide neural networks of any depth evolve as

@@ -1,7 +1,7 @@
 """Lazy-training measurements of two snapshots: parameter distance and kernel drift.
 
 The training-loop instruments (:mod:`ntkcheck.dynamics.instruments`) record them along a run;
-these functions compare any two snapshots (see Conventions, "Lazy training").
+these functions compare any two snapshots (docs/conventions.md, "Lazy training").
 
 References: Chizat et al. 2019, "On lazy training in differentiable programming"; Lee et al.
 2019, "Wide neural networks of any depth evolve as linear models under gradient descent".

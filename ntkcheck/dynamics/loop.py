@@ -1,6 +1,6 @@
 """The one training loop: iterate a :class:`~ntkcheck.dynamics.step.Step`, record instruments.
 
-GD, SGD (:mod:`~ntkcheck.dynamics.gradient`), GDA (:mod:`~ntkcheck.dynamics.game`) and any
+GD, SGD (:mod:`~ntkcheck.dynamics.gradient`), GDA (:mod:`~ntkcheck.dynamics.mean_matching`) and any
 caller's rule are steps; what is measured along the way is a tuple of
 :mod:`~ntkcheck.dynamics.instruments`. The result is a
 :class:`~ntkcheck.dynamics.trajectory.Trajectory`.
@@ -48,7 +48,8 @@ def train(
 
     Args:
         step: the rule and its state: :func:`~ntkcheck.dynamics.gradient.gd`,
-            :func:`~ntkcheck.dynamics.gradient.sgd`, :func:`~ntkcheck.dynamics.game.gda` or a
+            :func:`~ntkcheck.dynamics.gradient.sgd`,
+            :func:`~ntkcheck.dynamics.mean_matching.gda` or a
             :class:`~ntkcheck.dynamics.step.Step` of your own.
         steps: the number of updates T; pass exactly one of ``steps`` and ``epochs``.
         epochs: the number of passes over the data, T = epochs × ``step.steps_per_epoch``.

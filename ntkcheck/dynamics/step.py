@@ -1,7 +1,7 @@
 """What :func:`~ntkcheck.dynamics.loop.train` iterates: an update rule and the state it moves.
 
 A :class:`Step` is built by :func:`~ntkcheck.dynamics.gradient.gd`,
-:func:`~ntkcheck.dynamics.gradient.sgd` or :func:`~ntkcheck.dynamics.game.gda`, or directly
+:func:`~ntkcheck.dynamics.gradient.sgd` or :func:`~ntkcheck.dynamics.mean_matching.gda`, or directly
 for any other rule (projected, preconditioned, a game, ...).
 """
 

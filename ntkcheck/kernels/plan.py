@@ -49,7 +49,7 @@ def estimate_costs(
     symmetric: bool,
     layer_sizes: dict[str, tuple[int, int, int]],
 ) -> tuple[dict[str, float], dict[str, float]]:
-    """Flops and bytes per method (Conventions, "Methods"), forward pass ≈ 2P flops/example.
+    """Flops and bytes per method (docs/conventions.md), forward pass ≈ 2P flops/example.
 
     ``layer_sizes``: covered module -> (in, out, uses) measured on the probe batch.
     """

@@ -11,7 +11,7 @@ forward pass and O backward passes; per-example Jacobians are never formed. Para
 supported layers (``nn.Linear``, :class:`ntkcheck.models.layers.Dense`), or used elsewhere as
 well, fall back to the generic Jacobian path, so the sum is always over every parameter.
 
-Time N·O·[FP] + N²O²·Σ_l (in_l + out_l); memory N·O·Σ_l out_l + N·Σ_l in_l (see Conventions).
+Time N·O·[FP] + N²O²·Σ_l (in_l + out_l); memory N·O·Σ_l out_l + N·Σ_l in_l (docs/conventions.md).
 
 References: Novak et al. 2022, "Fast Finite Width Neural Tangent Kernel" (structured
 derivatives); Jacot et al. 2018.

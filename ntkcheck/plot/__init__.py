@@ -15,11 +15,11 @@ __all__ = [
     "FigureDataError",
     "claim_figure",
     "close",
+    "demo_kernel_gap_figure",
+    "demo_lambda_min_figure",
     "figure_kind",
     "figure_kinds",
     "figure_spec",
-    "demo_kernel_gap_figure",
-    "demo_lambda_min_figure",
     "requirement_chart",
     "save",
 ]

@@ -96,7 +96,7 @@ def gda_run(
     track_spectrum: bool = False,
 ) -> GDARun:
     """Simultaneous GDA from (W_0, d_0 = 0) for ``steps`` steps with μ = mu_scale/β_0², run by
-    :func:`ntkcheck.dynamics.train` on :func:`ntkcheck.dynamics.game`, ‖r_t‖ as the loss.
+    :func:`ntkcheck.dynamics.train` on :func:`ntkcheck.dynamics.mean_matching`, ‖r_t‖ as the loss.
 
     ``track_spectrum`` records σ_min(J(W_t)) and σ_max(J(W_t)) at every step (observables
     ``sigma_min``, ``sigma_max``); otherwise only t = 0 and T are checkpoints.

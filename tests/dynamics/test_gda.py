@@ -15,9 +15,13 @@ from hypothesis import strategies as st
 from ntkcheck.dynamics import (
     GDAState,
     MeanMatchingGame,
+    gda,
     gda_step,
     linearized_gda_roots,
     spectral_radius,
+    track_distance,
+    track_kernel,
+    train,
 )
 from ntkcheck.errors import InvalidInputError
 from ntkcheck.models.gan import (
@@ -202,3 +206,35 @@ def test_errors_data_mean():
         MeanMatchingGame(g.mean_map(z), torch.tensor([0.0, 1.0, torch.nan, 0.0], dtype=F64))
     with pytest.raises(InvalidInputError, match=r"`x_bar` must be the data mean as a 1-D"):
         MeanMatchingGame(g.mean_map(z), torch.zeros(2, 4, dtype=F64))
+
+
+def test_gda_step_runs_in_the_loop_to_the_saddle_point():
+    g, z, game = _setup(k=160, n=1, seed=3)
+    W0 = g.W.detach().clone()
+    alpha, beta = game.generator.singular_values(W0)
+    mu = 0.1 / beta**2
+    step = gda(game, W0, eta=0.5, mu=mu)
+    traj = train(
+        step,
+        steps=3000,
+        stop_below=1e-8,
+        record_every=50,
+        instruments=(track_kernel(), track_distance("W")),
+    )
+    t = traj.steps_to(1e-8)
+    assert t is not None and t == traj.steps[-1] < 3000 and traj.loss[-1] <= 1e-8
+    assert torch.equal(W0, g.W.detach())  # the caller's W_0 is not modified
+    state = game.initial_state(W0)
+    for _ in range(t):  # the loop is exactly t pure GDA steps
+        state = gda_step(game, state, eta=0.5, mu=mu)
+    assert torch.equal(state.W, step.state["W"]) and torch.equal(state.d, step.state["d"])
+    assert math.sqrt(traj.lambda_min_K[0]) == pytest.approx(alpha, rel=1e-10)
+    assert list(traj.layer_distance) == ["W"] and traj.settings["algorithm"] == "gda"
+
+
+def test_gda_step_errors():
+    g, z, game = _setup(k=3, seed=0)
+    with pytest.raises(InvalidInputError, match=r"`mu` must be a finite step size > 0"):
+        gda(game, g.W.detach(), eta=0.5, mu=-1.0)
+    with pytest.raises(InvalidInputError, match=r"`state` must hold W of shape \(3, 5\)"):
+        gda(game, g.W.detach().T, eta=0.5, mu=0.1)
