@@ -87,44 +87,16 @@ def track_kernel(of: torch.Tensor | KernelFn | None = None, **options: Any) -> I
     """
     opts = check_kernel_options(options)
 
-    def start(step: Step) -> tuple[Callable[[Params], Any], list[np.ndarray]]:
-        if callable(of) or (of is None and step.model is None):
-            fn = of if callable(of) else step.kernel
-            if fn is None or opts:
-                raise InvalidInputError(
-                    "track_kernel needs points of a model's eNTK or a function state -> K: "
-                    + ("this step has no model and no kernel of its own; pass of=callable."
-                       if fn is None else f"options {sorted(opts)} apply to eNTK points only.")
-                )  # fmt: skip
-            return _kernel_columns(fn, None), []
-        if step.model is None:
-            raise InvalidInputError(
-                "track_kernel(of=points) needs a step on a model (gd, sgd); for this rule pass "
-                "a function of=lambda state: K."
-            )
-        x = step.inputs if of is None else check_extra_inputs("of", of, step.inputs)
-        fm, n_k = step.model, int(x.shape[0])
-
-        def kernel(state: Params) -> torch.Tensor:
-            return ntk_gram(replace(fm, params=state), x, **opts) / n_k
-
-        return _kernel_columns(kernel, n_k), []
+    def start(step: Step) -> tuple[Callable[[Params], Any], int | None, list[np.ndarray]]:
+        return (*_kernel_of(step, of, opts), [])
 
     def record(carry: Any, t: int, state: Params) -> tuple[Columns, Any]:
-        columns, first = carry
-        row = columns(state, first)
-        return row, carry
-
-    return Instrument(start, record)
-
-
-def _kernel_columns(kernel: Callable[[Params], Any], n_k: int | None) -> Callable[..., Columns]:
-    def columns(state: Params, first: list[np.ndarray]) -> Columns:
+        kernel, n_k, first = carry
         K = as_kernel_matrix("kernel", kernel(state))
         if not first:
             first.append(K)  # K_0, the drift's reference
         drift = kernel_drift(K, first[0])
-        return {
+        columns = {
             "kernel_drift": drift.frobenius,
             "kernel_drift_op": drift.operator,
             "lambda_min_K": lambda_min(K),
@@ -132,8 +104,33 @@ def _kernel_columns(kernel: Callable[[Params], Any], n_k: int | None) -> Callabl
             "kernel_final": K,
             "kernel_n": n_k,
         }
+        return columns, carry
 
-    return columns
+    return Instrument(start, record)
+
+
+def _kernel_of(
+    step: Step, of: torch.Tensor | KernelFn | None, opts: dict[str, Any]
+) -> tuple[Callable[[Params], Any], int | None]:
+    """(state -> K, n_k when K = Θ/n_k else None) for ``track_kernel(of, **opts)`` on ``step``."""
+    if callable(of) or step.model is None:
+        fn = of if callable(of) else step.kernel
+        if of is not None and not callable(of):
+            reason = "eNTK points need a step on a model (gd, sgd); pass of=lambda state: K"
+        elif fn is None:
+            reason = "this step has no model and no kernel of its own; pass of=lambda state: K"
+        elif opts:
+            reason = f"the options {sorted(opts)} apply to eNTK points only"
+        else:
+            return fn, None
+        raise InvalidInputError(f"track_kernel: {reason}.")
+    x = step.inputs if of is None else check_extra_inputs("of", of, step.inputs)
+    fm, n_k = step.model, int(x.shape[0])
+
+    def kernel(state: Params) -> torch.Tensor:
+        return ntk_gram(replace(fm, params=state), x, **opts) / n_k
+
+    return kernel, n_k
 
 
 def ntk_gram(fm: FunctionalModel, x: torch.Tensor, **options: Any) -> torch.Tensor:

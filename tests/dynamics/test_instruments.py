@@ -184,7 +184,7 @@ def test_instrument_errors():
     plain = Step(lambda t, s: (s, 1.0), {"w": torch.zeros(2, dtype=F64)}, lambda s: 1.0)
     with pytest.raises(InvalidInputError, match="no model and no kernel of its own"):
         train(plain, steps=1, instruments=(track_kernel(),))
-    with pytest.raises(InvalidInputError, match="needs a step on a model"):
+    with pytest.raises(InvalidInputError, match="eNTK points need a step on a model"):
         train(plain, steps=1, instruments=(track_kernel(sphere(3, 2, 0)),))
     with pytest.raises(InvalidInputError, match="needs a gd/sgd step"):
         train(plain, steps=1, instruments=(track_linearized(),))
