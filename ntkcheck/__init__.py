@@ -13,6 +13,7 @@ _EXPORTS = {
     # packages
     "claims": "ntkcheck.claims",
     "data": "ntkcheck.data",
+    "metrics": "ntkcheck.metrics",
     "models": "ntkcheck.models",
     # kernels
     "LeakyAbs": "ntkcheck.kernels",
@@ -44,7 +45,12 @@ _EXPORTS = {
     "linearize": "ntkcheck.dynamics",
     "linearized_mse_residuals": "ntkcheck.dynamics",
     "mse_loss": "ntkcheck.dynamics",
-    "run": "ntkcheck.dynamics",
+    "gd": "ntkcheck.dynamics",
+    "sgd": "ntkcheck.dynamics",
+    "observe": "ntkcheck.dynamics",
+    "track_distance": "ntkcheck.dynamics",
+    "track_kernel": "ntkcheck.dynamics",
+    "track_linearized": "ntkcheck.dynamics",
     "train": "ntkcheck.dynamics",
     # claims: checking them, and their results
     "Claim": "ntkcheck.claims",
@@ -52,7 +58,6 @@ _EXPORTS = {
     "Verdict": "ntkcheck.claims",
     "check": "ntkcheck.claims",
     "get_claim": "ntkcheck.claims",
-    "verify": "ntkcheck.notebook",
     "ResultStore": "ntkcheck.store",
     "Task": "ntkcheck.sweep",
     "TaskResult": "ntkcheck.sweep",
@@ -60,7 +65,7 @@ _EXPORTS = {
     # statistics
     "Rate": "ntkcheck.stats",
     "SlopeFit": "ntkcheck.stats",
-    "loglog_slope": "ntkcheck.stats",
+    "fit_loglog_slope": "ntkcheck.stats",
     "success_rate": "ntkcheck.stats",
     # devices
     "on_device": "ntkcheck.device",

@@ -16,7 +16,7 @@ from ntkcheck.kernels.analytic import analytic_ntk
 from ntkcheck.kernels.empirical import empirical_ntk
 from ntkcheck.models.mlp import MLP
 from ntkcheck.spectrum import lambda_min
-from ntkcheck.stats import loglog_slope
+from ntkcheck.stats import fit_loglog_slope
 
 
 def kernel_convergence(
@@ -51,7 +51,7 @@ def kernel_convergence(
             lo[i, s], hi[i, s] = interval.lo, interval.hi
             if progress is not None:
                 progress()
-    fit = loglog_slope(np.asarray(widths, dtype=float), gap)
+    fit = fit_loglog_slope(np.asarray(widths, dtype=float), gap)
     return {
         "config": {
             "widths": list(widths),

@@ -21,7 +21,7 @@ class SlopeFit(NamedTuple):
     level: float
 
 
-def loglog_slope(
+def fit_loglog_slope(
     x: np.ndarray, y: np.ndarray, *, level: float = 0.9, resamples: int = 2000, seed: int = 0
 ) -> SlopeFit:
     """Fit the slope of log(mean_seeds y) against log x, with a percentile bootstrap CI.
@@ -37,12 +37,12 @@ def loglog_slope(
         y = y[:, None]
     if x.ndim != 1 or x.size < 2 or y.shape[0] != x.size:
         raise InvalidInputError(
-            f"loglog_slope needs x of shape (k,), k >= 2, and y of shape (k, seeds); got "
+            f"fit_loglog_slope needs x of shape (k,), k >= 2, and y of shape (k, seeds); got "
             f"{x.shape} and {y.shape}."
         )
     if np.any(x <= 0) or np.any(~np.isfinite(y)) or np.any(y <= 0):
         raise InvalidInputError(
-            "loglog_slope needs positive x and positive finite y (a log-log fit); got "
+            "fit_loglog_slope needs positive x and positive finite y (a log-log fit); got "
             f"min x {x.min():.3g}, min y {np.nanmin(y):.3g}. Check the measurement for zeros/NaN."
         )
     lx = np.log(x)

@@ -21,14 +21,14 @@ from ntkcheck.cli import main
 from ntkcheck.report import read_report
 
 ROOT = Path(__file__).resolve().parents[1]
-PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
 
 
 def _blocks(lang: str) -> list[tuple[str, str]]:
     out = []
     for page in PAGES:
         for block in re.findall(rf"```{lang}\n(.+?)\n```", page.read_text(), flags=re.S):
-            out.append((page.name, block))
+            out.append((str(page.relative_to(ROOT)), block))
     return out
 
 

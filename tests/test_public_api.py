@@ -17,6 +17,7 @@ PACKAGES = [
     "ntkcheck.models.flows",
     "ntkcheck.models.gan",
     "ntkcheck.data",
+    "ntkcheck.metrics",
     "ntkcheck.spectrum",
     "ntkcheck.testing",
 ]

@@ -114,7 +114,7 @@ def demo(args: argparse.Namespace) -> int:
     result["command"] = command
     out: Path = args.out
     report = write_record(result, out / "demo.json")
-    figures = plot.kernel_gap_vs_width(result, out / "demo_gap") + plot.lambda_min_vs_width(
+    figures = plot.demo_kernel_gap_figure(result, out / "demo_gap") + plot.demo_lambda_min_figure(
         result, out / "demo_lambda_min"
     )
     print(

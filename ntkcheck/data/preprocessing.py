@@ -1,8 +1,10 @@
 """Train/test split and the reference preprocessing of the flow experiments.
 
 - CNF: z-scoring (:class:`ZScore`), fit on the training split and applied unchanged to the test
-  split. (The reference z-scores the whole file before splitting; fitting on train keeps the
-  test points unseen.)
+  split. (The reference z-scores the whole file before splitting, then shuffles with numpy's
+  legacy global seed: ``ZScore.fit(x)(x)`` followed by
+  ``train_test_split(x, seed, shuffle="legacy")`` reproduces its split exactly; fitting on train
+  keeps the test points unseen.)
 - UNF: x ↦ x / (2·max_n ‖x_n‖) (:class:`BallScaling`), fit on train, one fixed scale for train
   and test. Like the reference there is no centering: the data lie in the ball of radius 1/2
   around the origin, not around their mean. (The reference has no split; ntkcheck adds one.)
@@ -16,6 +18,7 @@ References: Shah et al. 2022, arXiv 2106.10535 (reference code CNF/utils.py and 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 import torch
@@ -42,9 +45,19 @@ def check_data(name: str, x: torch.Tensor, *, min_points: int = 2) -> torch.Tens
 
 
 def train_test_split(
-    x: torch.Tensor, seed: int, *, test_fraction: float = 0.1
+    x: torch.Tensor,
+    seed: int,
+    *,
+    test_fraction: float = 0.1,
+    shuffle: Literal["default", "legacy"] = "default",
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """Seeded shuffle, then (train, test) with int(test_fraction·N) test points (reference: 10%)."""
+    """Seeded shuffle of the rows, then (train, test): the first int(test_fraction·N) shuffled
+    rows are the test set (reference: 10%), the rest the training set.
+
+    ``shuffle="default"`` permutes with ``numpy.random.default_rng(seed)``; ``"legacy"`` with
+    ``numpy.random.RandomState(seed)``, the order of the reference code's
+    ``np.random.seed(seed); np.random.shuffle(data)`` (no global state is touched).
+    """
     x = check_data("x", x)
     seed = check_seed("seed", seed)
     if not (is_finite_real(test_fraction) and 0 < test_fraction < 1):
@@ -59,7 +72,16 @@ def train_test_split(
             f"{n - n_test} training points; both must be >= 1. Pass more points (N >= "
             f"{int(np.ceil(1 / test_fraction))}) or a larger test_fraction."
         )
-    order = torch.from_numpy(np.random.default_rng(seed).permutation(n))
+    if shuffle not in ("default", "legacy"):
+        raise InvalidInputError(
+            f"`shuffle` must be 'default' or 'legacy', got {shuffle!r}. 'legacy' follows the "
+            "reference code's np.random.seed(seed); np.random.shuffle(data)."
+        )
+    if shuffle == "legacy":
+        perm = np.random.RandomState(seed).permutation(n)
+    else:
+        perm = np.random.default_rng(seed).permutation(n)
+    order = torch.from_numpy(perm)
     return x[order[n_test:]], x[order[:n_test]]
 
 

@@ -1,8 +1,8 @@
 """Inputs on the unit sphere with a minimum pairwise angle, and a smooth target.
 
-claims.md, "Shared data helpers": points uniform on S^{d−1}, labels y = sin(3·uᵀx) with
-u = (1, …, 1)/√d, and a minimum pairwise angle so that λ₀ = λ_min(K∞) > 0 (no two inputs
-parallel: Du et al. 2019, Theorem 3.1).
+The claims' shared data (docs/conventions.md): points uniform on S^{d−1},
+labels y = sin(3·uᵀx) with u = (1, …, 1)/√d, and a minimum pairwise angle so that
+λ₀ = λ_min(K∞) > 0 (no two inputs parallel: Du et al. 2019, Theorem 3.1).
 """
 
 from __future__ import annotations

@@ -6,19 +6,36 @@ and saying the fix.
 
 from __future__ import annotations
 
-import itertools
 import json
 import math
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import torch
+from torch import nn
 
-from ntkcheck.device import CPU
 from ntkcheck.errors import InvalidInputError
-from ntkcheck.models.functional import FunctionalModel, Params
+from ntkcheck.models.functional import FunctionalModel, ModelLike, Params, functionalize
 from ntkcheck.validation import check_finite, check_inputs, check_positive_int
+
+OutputLoss = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
+ModelLoss = Callable[[nn.Module, Any], torch.Tensor]
+Batch = torch.Tensor | None  # row indices of a step's batch; None = all of X, in order
+Grads = Sequence[torch.Tensor | None]
+Value = Callable[[Params, Batch], torch.Tensor]
+Gradient = Callable[[Params, Batch], tuple[Grads, float]]
+
+
+def functional_state(model: ModelLike) -> tuple[FunctionalModel, Params]:
+    """The model as a pure function and its trainable tensors, sharing storage with the
+    module's parameters (or the pair's own tensors), so updates reach the model."""
+    fm = functionalize(model)
+    if fm.module is not None:
+        named = dict(fm.module.named_parameters())
+        if all(k in named for k in fm.params):
+            return fm, {k: named[k].detach() for k in fm.params}
+    return fm, dict(fm.params)
 
 
 def check_lr(lr: float) -> float:
@@ -78,14 +95,14 @@ def check_config(config: Mapping[str, Any] | None) -> dict[str, Any]:
 
 
 def check_kernel_options(options: Mapping[str, Any] | None) -> dict[str, Any]:
-    """Options passed through to ``empirical_ntk``; the mode and inputs are the loop's."""
+    """Options passed through to ``empirical_ntk``; the mode and inputs are the instrument's."""
     out = dict(options or {})
     unknown = sorted(set(out) - {"method", "block_size", "memory_budget"})
     if unknown:
         raise InvalidInputError(
-            "`kernel_options` may set 'method', 'block_size' and 'memory_budget' of "
-            f"empirical_ntk, got {unknown}. The loop always computes the full kernel on the "
-            "kernel inputs."
+            "track_kernel options may set 'method', 'block_size' and 'memory_budget' of "
+            f"empirical_ntk, got {unknown}. The instrument always computes the full kernel on "
+            "its points."
         )
     return out
 
@@ -136,33 +153,50 @@ def check_extra_inputs(name: str, x: torch.Tensor, X: torch.Tensor) -> torch.Ten
     return x
 
 
-def batch_schedule(
-    n: int, batch_size: int | None, seed: int | None
-) -> Iterator[torch.Tensor | None]:
-    """Index tensors of each step's batch: None (the whole data) for GD; validated eagerly.
-
-    SGD draws a fresh permutation per epoch from a private generator seeded with ``seed`` and
-    cuts it into batches of ``batch_size`` (the last one may be smaller).
-    """
-    if batch_size is not None:
-        check_positive_int("batch_size", batch_size, f"Pass a batch size in [1, n={n}].")
-        if batch_size > n:
-            raise InvalidInputError(
-                f"`batch_size` must be in [1, n={n}], got {batch_size}. Pass batch_size=None "
-                "for full-batch gradient descent."
-            )
-    if batch_size is None or batch_size == n:
-        return itertools.repeat(None)
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+def module_loss(
+    fm: FunctionalModel,
+    X: torch.Tensor,  # noqa: N803
+    y: torch.Tensor | None,
+    model_loss: ModelLoss,
+    loss: OutputLoss | None,
+) -> tuple[Value, Gradient]:
+    """``(value, gradient)`` of ``model_loss(module, batch)``, differentiated with respect to
+    the module's own parameters; batch = X_B, or (X_B, y_B) when y is given."""
+    if loss is not None or fm.module is None:
         raise InvalidInputError(
-            f"SGD (batch_size={batch_size} < n={n}) needs an integer `seed` for the batch "
-            f"order, got {seed!r}. Pass e.g. seed=0 (ntkcheck never uses the global RNG)."
+            "`model_loss(module, batch)` needs an nn.Module and excludes `loss`; got "
+            f"{'both losses' if loss is not None else 'an (f, params) pair'}. Pass "
+            "loss=callable(outputs, targets) for a pure function."
         )
-    return _epochs(n, batch_size, torch.Generator().manual_seed(int(seed)))
+    module = fm.module
+    named = dict(module.named_parameters())
+    frozen = [k for k in fm.params if not named[k].requires_grad]
+    if frozen:
+        raise InvalidInputError(
+            f"Parameters {frozen} have requires_grad=False, so `model_loss` cannot be "
+            "differentiated with respect to them. Set requires_grad=True or leave them out."
+        )
+    if y is not None and (not isinstance(y, torch.Tensor) or y.shape[:1] != X.shape[:1]):
+        raise InvalidInputError(
+            f"`y` must be a tensor with one row per example of X ({X.shape[0]}), got "
+            f"{tuple(y.shape) if isinstance(y, torch.Tensor) else type(y).__name__}."
+        )
+    if y is not None:
+        check_finite("y", y)
 
+    def value(params: Params, idx: Batch) -> torch.Tensor:
+        xb = X if idx is None else X[idx]
+        out = model_loss(module, xb if y is None else (xb, y if idx is None else y[idx]))
+        if not isinstance(out, torch.Tensor) or out.numel() != 1:
+            raise InvalidInputError(
+                f"`model_loss` must return a scalar tensor, got {out!r:.80}. Reduce over the "
+                "batch, e.g. return flow.nll(x) (a mean)."
+            )
+        return out.reshape(())
 
-def _epochs(n: int, batch_size: int, gen: torch.Generator) -> Iterator[torch.Tensor]:
-    while True:
-        perm = torch.randperm(n, generator=gen, device=CPU)
-        for start in range(0, n, batch_size):
-            yield perm[start : start + batch_size]
+    def gradient(params: Params, idx: Batch) -> tuple[Grads, float]:
+        v = value(params, idx)
+        grads = torch.autograd.grad(v, [named[k] for k in params], allow_unused=True)
+        return grads, float(v.detach())
+
+    return value, gradient

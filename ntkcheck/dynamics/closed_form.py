@@ -5,9 +5,9 @@ at θ_0) moves by r_{t+1} = (I − η Θ/n) r_t, so
 
     r_t = (I − η K)^t r_0 = Q diag((1 − η λ_i)^t) Qᵀ r_0,     K = Θ/n = Q diag(λ) Qᵀ,
 
-where Θ = J Jᵀ is the **unnormalized** Gram matrix on the n training points (kernels.md) and
-K = Θ/n the normalized kernel. Evaluated by one float64 eigendecomposition for all requested t,
-never by repeated matrix products (which accumulate rounding with t).
+where Θ = J Jᵀ is the **unnormalized** Gram matrix on the n training points and K = Θ/n the
+normalized kernel (docs/conventions.md). Evaluated by one float64 eigendecomposition for
+all requested t, never by repeated matrix products (which accumulate rounding with t).
 
 References: Jacot et al. 2018; Lee et al. 2019, "Wide neural networks of any depth evolve as
 linear models under gradient descent" (eqs. 8–9); Arora et al. 2019, "Fine-grained analysis of
@@ -23,7 +23,7 @@ import torch
 from scipy.linalg import eigh
 
 from ntkcheck.dynamics.arguments import check_lr
-from ntkcheck.dynamics.instruments import as_kernel_matrix
+from ntkcheck.dynamics.lazy import as_kernel_matrix
 from ntkcheck.errors import InvalidInputError
 
 # Rounding in forming J Jᵀ leaves asymmetry of a few u·‖Θ‖; 1e3·u·‖Θ‖_F is far above that.
@@ -79,7 +79,8 @@ def infinite_width_mse_residuals(
         theta_inf: the analytic NTK Θ∞ on the n training points, unnormalized like Θ (e.g.
             :func:`ntkcheck.kernels.analytic.analytic_ntk`), (n, n) or (n·O, n·O).
         y: targets (n,) or (n, O).
-        lr, steps: as :func:`linearized_mse_residuals`.
+        lr: learning rate η > 0, as :func:`linearized_mse_residuals`.
+        steps: T for all t = 0..T, or a sequence of step indices.
         f0: initial outputs (n,) or (n, O); default 0, the mean of the infinite-width
             Gaussian-process prior, so r_0 = −y (pass the network's f(θ_0, X) to compare with
             one finite network).

@@ -1,181 +1,215 @@
-"""Lazy-training instruments usable outside a training loop: parameter distance, kernel drift.
+"""Instruments for :func:`~ntkcheck.dynamics.loop.train`: small (start, record) pairs.
+
+``start(step) -> carry`` runs once at θ_0; ``record(carry, t, state) -> (columns, carry)`` runs
+at every checkpoint. Columns are named after :class:`~ntkcheck.dynamics.trajectory.Trajectory`
+fields: a float per checkpoint (or a dict of them per tensor), or a per-run value such as
+K_0, of which the trajectory keeps the latest. Compose them freely::
+
+    train(step, steps=100, instruments=(track_distance(), track_kernel(), observe(w=...)))
 
 References: Chizat et al. 2019, "On lazy training in differentiable programming"; Lee et al.
-2019, "Wide neural networks of any depth evolve as linear models under gradient descent";
-kernels.md, "Lazy training".
+2019, "Wide neural networks of any depth evolve as linear models under gradient descent".
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any, NamedTuple
 
 import numpy as np
 import torch
 
+from ntkcheck.dynamics.arguments import check_extra_inputs, check_kernel_options
+from ntkcheck.dynamics.lazy import as_kernel_matrix, distances, initial_norms, kernel_drift
+from ntkcheck.dynamics.linearized import linearize
+from ntkcheck.dynamics.step import KernelFn, Step
 from ntkcheck.dynamics.trajectory import ratio
 from ntkcheck.errors import InvalidInputError
-from ntkcheck.validation import check_finite
+from ntkcheck.kernels.empirical import empirical_ntk
+from ntkcheck.models.functional import FunctionalModel, Params
+from ntkcheck.spectrum import lambda_min
+
+Columns = dict[str, Any]
 
 
-@dataclass(frozen=True)
-class LazyDistance:
-    """How far θ_t moved from θ_0.
+class Instrument(NamedTuple):
+    """``start(step) -> carry`` at θ_0; ``record(carry, t, state) -> (columns, carry)``."""
 
-    Attributes:
-        total: ‖θ_t − θ_0‖₂ over all entries. relative: total / ‖θ_0‖₂ (0/0 := 0, x/0 := inf).
-        layer, layer_relative: per tensor, ‖ΔW‖_F and ‖ΔW‖_F / ‖W_0‖_F.
-        layer_op, layer_op_relative: per 2-D tensor, ‖ΔW‖₂ and ‖ΔW‖₂ / ‖W_0‖₂ (operator
-            norm, the largest singular value); empty when ``operator_norms=False``.
+    start: Callable[[Step], Any]
+    record: Callable[[Any, int, Params], tuple[Columns, Any]]
+
+
+def track_distance(*names: str, operator_norms: bool = False) -> Instrument:
+    """‖θ_t − θ_0‖ (``distance``), its ratio to ‖θ_0‖ (``relative_distance``) and, per tensor,
+    ‖ΔW‖_F (``layer_distance``) and ‖ΔW‖₂ (``layer_distance_op``, 2-D tensors, when
+    ``operator_norms``: O(min(a, b)²·max(a, b)) per (a, b) weight, seconds at width 4096).
+
+    ``names``: the state entries to track (default all), e.g. ``track_distance("W")`` for GDA.
     """
 
-    total: float
-    relative: float
-    layer: dict[str, float]
-    layer_relative: dict[str, float]
-    layer_op: dict[str, float]
-    layer_op_relative: dict[str, float]
+    def start(step: Step) -> tuple[Params, tuple[dict[str, float], dict[str, float]]]:
+        chosen = list(names or step.state)
+        unknown = [k for k in chosen if k not in step.state]
+        if unknown:
+            raise InvalidInputError(
+                f"track_distance names {unknown}, not entries of the step's state; valid "
+                f"names: {sorted(step.state)}."
+            )
+        theta0 = {k: step.state[k].detach().clone() for k in chosen}
+        return theta0, initial_norms(theta0, operator_norms=operator_norms)
+
+    def record(carry: Any, t: int, state: Params) -> tuple[Columns, Any]:
+        theta0, norms0 = carry
+        dist = distances({k: state[k] for k in theta0}, theta0, norms0)
+        columns = {
+            "distance": dist.total,
+            "relative_distance": dist.relative,
+            "layer_distance": dist.layer,
+            "layer_distance_op": dist.layer_op,
+            "layer_norm0": norms0[0],
+            "layer_norm0_op": norms0[1],
+        }
+        return columns, carry
+
+    return Instrument(start, record)
 
 
-@dataclass(frozen=True)
-class KernelDrift:
-    """Relative kernel change ‖Θ_t − Θ_0‖ / ‖Θ_0‖ in the Frobenius and operator norms."""
-
-    frobenius: float
-    operator: float
-
-
-def lazy_distance(
-    params_t: Mapping[str, torch.Tensor],
-    params_0: Mapping[str, torch.Tensor],
-    *,
-    operator_norms: bool = True,
-) -> LazyDistance:
-    """Distance of ``params_t`` from ``params_0`` (same names and shapes), total and per tensor.
-
-    Operator norms cost O(min(a, b)²·max(a, b)) per (a, b) weight: at width 4096 several
-    seconds each; pass ``operator_norms=False`` to skip them.
-
-    References: Chizat et al. 2019; kernels.md "Lazy training".
-    """
-    check_same_params(params_t, params_0)
-    norms0 = initial_norms(params_0, operator_norms=operator_norms)
-    return distances(params_t, params_0, norms0)
-
-
-def initial_norms(
-    params_0: Mapping[str, torch.Tensor], *, operator_norms: bool
-) -> tuple[dict[str, float], dict[str, float]]:
-    """(‖W_0‖_F per tensor, ‖W_0‖₂ per 2-D tensor or {} when ``operator_norms`` is False)."""
-    fro = {k: float(torch.linalg.vector_norm(v.detach().double())) for k, v in params_0.items()}
-    op = {k: operator_norm(v) for k, v in params_0.items() if v.ndim == 2} if operator_norms else {}
-    return fro, op
-
-
-def distances(
-    params_t: Mapping[str, torch.Tensor],
-    params_0: Mapping[str, torch.Tensor],
-    norms0: tuple[dict[str, float], dict[str, float]],
-) -> LazyDistance:
-    """:func:`lazy_distance` with the initial norms precomputed (training loops reuse them)."""
-    fro0, op0 = norms0
-    delta = {k: (params_t[k].detach() - params_0[k].detach()).double() for k in params_0}
-    layer = {k: float(torch.linalg.vector_norm(d)) for k, d in delta.items()}
-    layer_op = {k: operator_norm(delta[k]) for k in op0}
-    total = math.sqrt(sum(v * v for v in layer.values()))
-    norm0 = math.sqrt(sum(v * v for v in fro0.values()))
-    return LazyDistance(
-        total=total,
-        relative=float(ratio(total, norm0)),
-        layer=layer,
-        layer_relative={k: float(ratio(v, fro0[k])) for k, v in layer.items()},
-        layer_op=layer_op,
-        layer_op_relative={k: float(ratio(v, op0[k])) for k, v in layer_op.items()},
-    )
-
-
-def operator_norm(a: torch.Tensor) -> float:
-    """‖A‖₂ of a 2-D tensor, as √λ_max of the Gram matrix of its shorter side, in float64.
-
-    Faster than an SVD and as accurate for the largest singular value: by Weyl's inequality
-    λ_max(AᵀA) is computed to an absolute error of order u·‖A‖₂², a relative error of order u.
-    """
-    a = a.detach().double()
-    if a.numel() == 0:
-        return 0.0
-    gram = a @ a.T if a.shape[0] <= a.shape[1] else a.T @ a
-    return math.sqrt(max(float(torch.linalg.eigvalsh(gram)[-1]), 0.0))
-
-
-def kernel_drift(
-    theta_t: torch.Tensor | np.ndarray, theta_0: torch.Tensor | np.ndarray
-) -> KernelDrift:
-    """‖Θ_t − Θ_0‖ / ‖Θ_0‖ in the Frobenius and operator norms, in float64.
+def track_kernel(of: torch.Tensor | KernelFn | None = None, **options: Any) -> Instrument:
+    """The tracked kernel K_t: its drift ‖K_t − K_0‖/‖K_0‖ (Frobenius ``kernel_drift``,
+    operator ``kernel_drift_op``), ``lambda_min_K`` and K at the first and last checkpoint.
 
     Args:
-        theta_t: kernel at step t, (n1, n2) or full (n1, n2, O, O) (flattened to
-            (n1·O, n2·O)). The ratio is scale-free: Θ or K = Θ/n give the same numbers.
-        theta_0: kernel at initialization, same shape.
-
-    References: Lee et al. 2019; kernels.md "Lazy training".
+        of: for a step on a model, the points (n_k, ...) of K = Θ/n_k, the full eNTK over
+            outputs (default the training inputs X, so K = Θ/n); or a function
+            ``state -> K`` (any square matrix); default for other rules (GDA: J Jᵀ).
+        options: ``method``, ``block_size``, ``memory_budget`` of ``empirical_ntk``.
     """
-    a, b = as_kernel_matrix("theta_t", theta_t), as_kernel_matrix("theta_0", theta_0)
-    if a.shape != b.shape:
-        raise InvalidInputError(
-            f"`theta_t` has shape {a.shape} but `theta_0` has {b.shape}; compare kernels on "
-            "the same inputs (and with the same mode)."
-        )
-    fro0, op0 = float(np.linalg.norm(b)), float(np.linalg.norm(b, 2))
-    if fro0 == 0.0:
-        raise InvalidInputError(
-            "`theta_0` is the zero matrix, so the relative drift is undefined. Pass the kernel "
-            "at initialization of a model whose outputs depend on its parameters."
-        )
-    diff = a - b
-    return KernelDrift(
-        frobenius=float(np.linalg.norm(diff)) / fro0, operator=float(np.linalg.norm(diff, 2)) / op0
-    )
+    opts = check_kernel_options(options)
+
+    def start(step: Step) -> tuple[Callable[[Params], Any], int | None, list[np.ndarray]]:
+        return (*_kernel_of(step, of, opts), [])
+
+    def record(carry: Any, t: int, state: Params) -> tuple[Columns, Any]:
+        kernel, n_k, first = carry
+        K = as_kernel_matrix("kernel", kernel(state))
+        if not first:
+            first.append(K)  # K_0, the drift's reference
+        drift = kernel_drift(K, first[0])
+        columns = {
+            "kernel_drift": drift.frobenius,
+            "kernel_drift_op": drift.operator,
+            "lambda_min_K": lambda_min(K),
+            "kernel_init": first[0],
+            "kernel_final": K,
+            "kernel_n": n_k,
+        }
+        return columns, carry
+
+    return Instrument(start, record)
 
 
-def as_kernel_matrix(name: str, theta: torch.Tensor | np.ndarray) -> np.ndarray:
-    """A float64 numpy matrix from a kernel (n1, n2) or full (n1, n2, O, O), rows (example, o)."""
-    arr = (
-        theta.detach().cpu().double().numpy(force=True)
-        if isinstance(theta, torch.Tensor)
-        else np.asarray(theta, dtype=np.float64)
-    )
-    if arr.ndim == 4:
-        n1, n2, o1, o2 = arr.shape
-        arr = arr.transpose(0, 2, 1, 3).reshape(n1 * o1, n2 * o2)
-    if arr.ndim != 2 or arr.size == 0:
-        raise InvalidInputError(
-            f"`{name}` must be a kernel matrix (n1, n2) or a full kernel (n1, n2, O, O), got "
-            f"shape {arr.shape}."
-        )
-    if not np.all(np.isfinite(arr)):
-        raise InvalidInputError(
-            f"`{name}` has non-finite entries; it was computed from non-finite parameters or "
-            "inputs. Check the model's parameters for NaN/inf."
-        )
-    return arr
+def _kernel_of(
+    step: Step, of: torch.Tensor | KernelFn | None, opts: dict[str, Any]
+) -> tuple[Callable[[Params], Any], int | None]:
+    """(state -> K, n_k when K = Θ/n_k else None) for ``track_kernel(of, **opts)`` on ``step``."""
+    if callable(of) or step.model is None:
+        fn = of if callable(of) else step.kernel
+        if of is not None and not callable(of):
+            reason = "eNTK points need a step on a model (gd, sgd); pass of=lambda state: K"
+        elif fn is None:
+            reason = "this step has no model and no kernel of its own; pass of=lambda state: K"
+        elif opts:
+            reason = f"the options {sorted(opts)} apply to eNTK points only"
+        else:
+            return fn, None
+        raise InvalidInputError(f"track_kernel: {reason}.")
+    x = step.inputs if of is None else check_extra_inputs("of", of, step.inputs)
+    fm, n_k = step.model, int(x.shape[0])
+
+    def kernel(state: Params) -> torch.Tensor:
+        return ntk_gram(replace(fm, params=state), x, **opts) / n_k
+
+    return kernel, n_k
 
 
-def check_same_params(
-    params_t: Mapping[str, torch.Tensor], params_0: Mapping[str, torch.Tensor]
-) -> None:
-    """Raise unless the two parameter dicts have the same names and shapes and finite entries."""
-    if not params_0 or set(params_t) != set(params_0):
-        raise InvalidInputError(
-            f"`params_t` and `params_0` must have the same non-empty set of names, got "
-            f"{sorted(params_t)} and {sorted(params_0)}. Pass dicts name -> tensor, e.g. "
-            "{k: v.detach().clone() for k, v in model.named_parameters()}."
-        )
-    for k, v0 in params_0.items():
-        if tuple(params_t[k].shape) != tuple(v0.shape):
+def ntk_gram(fm: FunctionalModel, x: torch.Tensor, **options: Any) -> torch.Tensor:
+    """Θ = J Jᵀ on ``x`` as a float64 (n·O, n·O) matrix, rows ordered (example, output).
+
+    The full kernel (not the trace over outputs) is the one that drives the MSE residuals.
+    """
+    theta = empirical_ntk(fm, x, mode="full", **options)
+    return torch.from_numpy(as_kernel_matrix("theta", theta))
+
+
+def track_linearized(gap_inputs: torch.Tensor | None = None) -> Instrument:
+    """Train f^lin (:func:`~ntkcheck.dynamics.linearized.linearize` at θ_0) with the same rule,
+    steps and batches as the network, and record ``lin_loss`` (its full-data loss),
+    ``lin_gap_abs`` = ‖f_t − f_t^lin‖, ``output_change`` = ‖f_t − f_0‖, ``lin_output_change``
+    = ‖f_t^lin − f_0‖ and ``lin_gap`` = ‖f_t − f_t^lin‖ / ‖f_t − f_0‖ (0/0 := 0), all on
+    ``gap_inputs`` (default the training inputs).
+
+    Needs a :func:`gd`/:func:`sgd` step on an output loss without ``after_step``.
+
+    References: Lee et al. 2019, eq. (5).
+    """
+
+    def start(step: Step) -> dict[str, Any]:
+        if step.twin is None or step.model is None:
             raise InvalidInputError(
-                f"Parameter {k!r} has shape {tuple(params_t[k].shape)} in `params_t` but "
-                f"{tuple(v0.shape)} in `params_0`; compare snapshots of the same model."
+                "track_linearized needs a gd/sgd step on a model (it trains the linearization "
+                "with the same rule); this step has none. Drop the instrument."
             )
-        check_finite(f"params_t[{k!r}]", params_t[k].detach())
-        check_finite(f"params_0[{k!r}]", v0.detach())
+        state0 = {k: v.detach().clone() for k, v in step.state.items()}
+        lin = step.twin(linearize(replace(step.model, params=state0)))
+        x = step.inputs if gap_inputs is None else check_extra_inputs(
+            "gap_inputs", gap_inputs, step.inputs
+        )  # fmt: skip
+        with torch.no_grad():
+            f0 = step.model.fn(state0, x)
+        return {"lin": lin, "done": 0, "x": x, "f0": f0, "fn": step.model.fn}
+
+    def record(carry: dict[str, Any], t: int, state: Params) -> tuple[Columns, Any]:
+        lin: Step = carry["lin"]
+        for s in range(carry["done"], t):  # catch up: f^lin takes the network's steps
+            new, _ = lin.update(s, lin.state)
+            lin.state.update(new)
+        carry["done"] = max(carry["done"], t)
+        with torch.no_grad():
+            f_t = carry["fn"](state, carry["x"])
+            f_lin = lin.model.fn(lin.state, carry["x"])
+        gap = float(torch.linalg.vector_norm(f_t - f_lin))
+        change = float(torch.linalg.vector_norm(f_t - carry["f0"]))
+        columns = {
+            "lin_loss": lin.objective(lin.state),
+            "lin_gap": float(ratio(gap, change)),
+            "lin_gap_abs": gap,
+            "output_change": change,
+            "lin_output_change": float(torch.linalg.vector_norm(f_lin - carry["f0"])),
+        }
+        return columns, carry
+
+    return Instrument(start, record)
+
+
+def observe(**functions: Callable[[Params], Any]) -> Instrument:
+    """Record ``name=fn(state)`` at every checkpoint, as ``observables[name]``.
+
+    Each ``fn`` runs under ``torch.no_grad()`` and its value (a number or a one-element tensor)
+    is stored as a float, e.g. ``observe(test_nll=lambda s: flow.nll(x_test))``.
+    """
+    if not functions or not all(callable(f) for f in functions.values()):
+        raise InvalidInputError(
+            f"observe takes name=function pairs, got {functions!r}. Pass e.g. "
+            "observe(test_nll=lambda state: flow.nll(x_test))."
+        )
+
+    def start(step: Step) -> None:
+        return None
+
+    def record(carry: None, t: int, state: Params) -> tuple[Columns, None]:
+        with torch.no_grad():
+            values = {name: float(fn(state)) for name, fn in functions.items()}
+        return {"observables": values}, None
+
+    return Instrument(start, record)

@@ -1,4 +1,4 @@
-"""The record of one training run, shared by the MLP, flow and GAN experiments.
+"""The record of one training run (:func:`~ntkcheck.dynamics.loop.train`): MLP, flow or GAN.
 
 A :class:`Trajectory` is plain data: numpy arrays indexed by the recorded steps plus JSON
 metadata. It serializes to ``<name>.json`` with its arrays in the sibling ``<name>.npz``
@@ -41,25 +41,33 @@ _ARRAYS = {
 }
 _ARRAY_DICTS = ("layer_distance", "layer_distance_op", "observables")
 _META = ("layer_norm0", "layer_norm0_op", "kernel_n", "config", "settings", "seed", "versions")
+# Instrument columns with one value per run (the loop keeps the latest), not per checkpoint.
+PER_RUN = frozenset({"layer_norm0", "layer_norm0_op", "kernel_init", "kernel_final", "kernel_n"})
 
 
 @dataclass(frozen=True, eq=False)
 class Trajectory:
     """Quantities recorded at steps ``steps`` (R of them, always 0 and the last one reached).
 
+    Fields an instrument fills are None when it was not used: the distances
+    (:func:`~ntkcheck.dynamics.instruments.track_distance`), the kernel
+    (:func:`~ntkcheck.dynamics.instruments.track_kernel`), the linearized model
+    (:func:`~ntkcheck.dynamics.instruments.track_linearized`) and ``observables``
+    (:func:`~ntkcheck.dynamics.instruments.observe`).
+
     Attributes:
         steps: (R,) recorded step indices t (θ_t is the parameter after t updates).
         loss: (R,) objective at θ_t on the full data (MSE: (1/2n)‖f(θ_t, X) − y‖²).
         step_loss: (S,) the loss each executed update computed at θ_t on its own batch
             (= ``loss`` at every t for full-batch GD; the minibatch loss for SGD).
-        distance: (R,) ‖θ_t − θ_0‖₂ over all tracked parameters.
+        distance: (R,) ‖θ_t − θ_0‖₂ over all tracked tensors.
         relative_distance: (R,) ‖θ_t − θ_0‖ / ‖θ_0‖ (0/0 := 0, x/0 := inf).
         layer_distance: per tensor, (R,) ‖ΔW‖_F. layer_norm0: per tensor, ‖W_0‖_F.
         layer_distance_op: per 2-D tensor, (R,) ‖ΔW‖₂ (operator norm). layer_norm0_op: ‖W_0‖₂.
         kernel_drift, kernel_drift_op: (R,) ‖K_t − K_0‖/‖K_0‖ in Frobenius and operator norm
             (scale-free, so identical for Θ and K = Θ/n), or None when not tracked.
         lambda_min_K: (R,) λ_min(K_t) of the **normalized** kernel K = Θ/``kernel_n``
-            (λ_min(Θ) = kernel_n · λ_min(K)); for :func:`run` with a custom kernel, λ_min of
+            (λ_min(Θ) = kernel_n · λ_min(K)); for a kernel function (GDA's J Jᵀ), λ_min of
             whatever matrix it returns (``kernel_n`` None).
         kernel_init, kernel_final: K at the first and the last recorded step, (N, N).
         lin_loss: (R,) loss of the linearized model f^lin trained alongside.
@@ -68,19 +76,19 @@ class Trajectory:
             ‖f_t^lin − f_0‖ (for other normalizations of the gap).
         observables: per name, (R,) a caller's scalar function of θ_t.
         diverged_at: (step, loss) when training stopped on divergence, else None.
-        config: the caller's description of the run (JSON data). settings: the loop's own
-            arguments. seed: the run's seed. versions: python/numpy/torch/ntkcheck.
+        config: the caller's description of the run (JSON data). settings: the rule's and the
+            loop's arguments. seed: the rule's seed. versions: python/numpy/torch/ntkcheck.
     """
 
     steps: np.ndarray
     loss: np.ndarray
     step_loss: np.ndarray
-    distance: np.ndarray
-    relative_distance: np.ndarray
-    layer_distance: dict[str, np.ndarray]
-    layer_norm0: dict[str, float]
-    layer_distance_op: dict[str, np.ndarray]
-    layer_norm0_op: dict[str, float]
+    distance: np.ndarray | None = None
+    relative_distance: np.ndarray | None = None
+    layer_distance: dict[str, np.ndarray] | None = None
+    layer_norm0: dict[str, float] | None = None
+    layer_distance_op: dict[str, np.ndarray] | None = None
+    layer_norm0_op: dict[str, float] | None = None
     kernel_drift: np.ndarray | None = None
     kernel_drift_op: np.ndarray | None = None
     lambda_min_K: np.ndarray | None = None
@@ -103,17 +111,30 @@ class Trajectory:
     def diverged(self) -> bool:
         return self.diverged_at is not None
 
+    def steps_to(self, threshold: float) -> int | None:
+        """The first step t whose loss is ≤ ``threshold``, or None if no step reached it.
+
+        Reads the loss of every executed update (``step_loss``: exact for full-batch GD and
+        GDA, the batch loss for SGD), then the last checkpoint's.
+        """
+        losses = np.append(self.step_loss, self.loss[-1])
+        hits = np.flatnonzero(losses <= threshold)
+        if hits.size == 0:
+            return None
+        return int(hits[0]) if hits[0] < self.step_loss.size else int(self.steps[-1])
+
     def layer_relative(self, name: str, norm: Literal["fro", "op"] = "fro") -> np.ndarray:
         """(R,) ‖W_t − W_0‖ / ‖W_0‖ of one tensor in the Frobenius or operator norm."""
         dist, norm0 = (
-            (self.layer_distance, self.layer_norm0)
+            (self.layer_distance or {}, self.layer_norm0 or {})
             if norm == "fro"
-            else (self.layer_distance_op, self.layer_norm0_op)
+            else (self.layer_distance_op or {}, self.layer_norm0_op or {})
         )
         if norm not in ("fro", "op") or name not in dist:
             raise InvalidInputError(
                 f"No {norm!r} distance recorded for {name!r}; norm must be 'fro' or 'op' and "
-                f"the name one of {sorted(dist)} (operator norms exist for 2-D tensors only)."
+                f"the name one of {sorted(dist)} (operator norms exist for 2-D tensors only, "
+                "with track_distance(operator_norms=True))."
             )
         return ratio(dist[name], norm0[name])
 
@@ -122,11 +143,12 @@ class Trajectory:
 
         ‖Δ(W, b)‖ = √(Σ ‖ΔW_k‖_F²) and its ratio to √(Σ ‖W_k(0)‖_F²), each (R,).
         """
-        unknown = [k for k in names if k not in self.layer_distance]
+        recorded = self.layer_distance or {}
+        unknown = [k for k in names if k not in recorded]
         if unknown or not names:
             raise InvalidInputError(
                 f"`names` must be a non-empty list of recorded tensors; unknown {unknown}, "
-                f"valid {sorted(self.layer_distance)}."
+                f"valid {sorted(recorded)} (record them with track_distance())."
             )
         dist = np.sqrt(sum(self.layer_distance[k] ** 2 for k in names))
         return dist, ratio(dist, math.sqrt(sum(self.layer_norm0[k] ** 2 for k in names)))

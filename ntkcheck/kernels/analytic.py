@@ -1,4 +1,4 @@
-"""Infinite-width NTK and NNGP kernels of the MLP in the NTK parameterization (kernels.md).
+"""Infinite-width NTK and NNGP kernels of the MLP in the NTK parameterization (docs/conventions.md).
 
 Σ¹(x, x') = σ_w² xᵀx'/d + σ_b², Θ¹ = Σ¹, and for each hidden layer, with (u, v) ~ N(0, Σʰ on
 {x, x'}):  Σ^{h+1} = σ_w² E[φ(u)φ(v)] + σ_b²,  Θ^{h+1} = Σ^{h+1} + σ_w² E[φ'(u)φ'(v)] Θʰ.

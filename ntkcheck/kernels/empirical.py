@@ -1,8 +1,8 @@
 """The empirical NTK of any ``torch.nn.Module`` (or ``(f, params)`` pair).
 
-Θ(x, x') = J(x) J(x')ᵀ summed over the trainable parameters (kernels.md). This module validates
-inputs, plans the method, tiles large kernels and assembles the result; the arithmetic lives in
-:mod:`~ntkcheck.kernels.generic` and :mod:`~ntkcheck.kernels.structured`.
+Θ(x, x') = J(x) J(x')ᵀ summed over the trainable parameters (docs/conventions.md). This module
+validates inputs, plans the method, tiles large kernels and assembles the result; the arithmetic
+lives in :mod:`~ntkcheck.kernels.generic` and :mod:`~ntkcheck.kernels.structured`.
 """
 
 from __future__ import annotations
@@ -88,7 +88,7 @@ def empirical_ntk(
     Returns:
         Θ in the model's dtype (float64 recommended), on the inputs' device.
 
-    References: Jacot et al. 2018; kernels.md "Empirical NTK" for shapes and conventions.
+    References: Jacot et al. 2018; shapes and conventions: docs/conventions.md.
     """
     prob = _prepare(model, x1, x2, mode, trace, memory_budget, params)
     plan = _plan(prob, method, block_size)

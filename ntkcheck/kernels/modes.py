@@ -1,4 +1,4 @@
-"""Output conventions of the empirical NTK (kernels.md, "Empirical NTK").
+"""Output conventions of the empirical NTK (docs/conventions.md).
 
 ``mode="full"``: (n1, n2, O, O); ``"trace"``: (n1, n2), a **sum** over outputs (``trace="mean"``
 divides by O, as neural-tangents' ``trace_axes`` does); ``"diagonal"``: (n1, n2, O).

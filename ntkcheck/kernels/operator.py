@@ -1,6 +1,6 @@
 """Matrix-free empirical NTK: the operator v ↦ J (Jᵀ v) = Θ v, never forming Θ.
 
-For λ_min by Lanczos at N too large to store the (N·O, N·O) Gram matrix (kernels.md, "Methods":
+For λ_min by Lanczos at N too large to store the (N·O, N·O) Gram matrix (docs/conventions.md:
 2·N·O·[FP] per product, no N² storage).
 """
 

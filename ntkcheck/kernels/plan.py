@@ -57,7 +57,7 @@ def estimate_costs(
     mode: str,
     symmetric: bool,
 ) -> tuple[dict[str, float], dict[str, float], frozenset[str]]:
-    """Flops and bytes per method (kernels.md "Methods" table), and the parameters whose
+    """Flops and bytes per method (docs/conventions.md), and the parameters whose
     per-example Jacobian the structured path forms (summed over their positions) instead of
     cross terms: those of every group where that costs fewer flops.
 

@@ -13,7 +13,7 @@ computed in one of two exact ways, chosen per group by the cost model (plan.esti
   nodes), since its cost does not grow with P².
 
 A and G come from one forward pass and O backward passes. Parameters not covered fall back to
-the generic Jacobian path, so the sum is always over every parameter (kernels.md "Methods").
+the generic Jacobian path, so the sum is always over every parameter (docs/conventions.md).
 
 References: Novak et al. 2022, "Fast Finite Width Neural Tangent Kernel" (structured
 derivatives); Jacot et al. 2018.

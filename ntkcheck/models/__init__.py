@@ -14,8 +14,8 @@ from ntkcheck.models.flows import (
 from ntkcheck.models.functional import FunctionalModel, functionalize
 from ntkcheck.models.gan import (
     GeneratorMeanMap,
+    LatentSetMean,
     LinearGenerator,
-    MeanGenerator,
     OneHiddenLayerGenerator,
 )
 from ntkcheck.models.layers import Dense
@@ -32,9 +32,9 @@ __all__ = [
     "Flow",
     "FunctionalModel",
     "GeneratorMeanMap",
+    "LatentSetMean",
     "LinearGenerator",
     "MaskedCNF",
-    "MeanGenerator",
     "OneHiddenLayerGenerator",
     "UNFPreactivation",
     "functionalize",

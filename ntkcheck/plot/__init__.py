@@ -8,7 +8,7 @@ optional dependency: ``pip install "ntkcheck[plots]"``.
 from ntkcheck.plot import kinds as _standard_kinds  # noqa: F401 - registers the standard kinds
 from ntkcheck.plot.base import FigureDataError, close, save
 from ntkcheck.plot.claims import claim_figure, figure_spec, requirement_chart
-from ntkcheck.plot.demo import kernel_gap_vs_width, lambda_min_vs_width
+from ntkcheck.plot.demo import demo_kernel_gap_figure, demo_lambda_min_figure
 from ntkcheck.plot.explore import explored_region
 from ntkcheck.plot.registry import figure_kind, figure_kinds
 
@@ -16,12 +16,12 @@ __all__ = [
     "FigureDataError",
     "claim_figure",
     "close",
+    "demo_kernel_gap_figure",
+    "demo_lambda_min_figure",
     "explored_region",
     "figure_kind",
     "figure_kinds",
     "figure_spec",
-    "kernel_gap_vs_width",
-    "lambda_min_vs_width",
     "requirement_chart",
     "save",
 ]

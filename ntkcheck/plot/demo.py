@@ -10,7 +10,7 @@ import numpy as np
 from ntkcheck.plot.base import log_axis, pyplot, save
 
 
-def kernel_gap_vs_width(result: dict[str, Any], path: Path) -> list[Path]:
+def demo_kernel_gap_figure(result: dict[str, Any], path: Path) -> list[Path]:
     """Relative Frobenius gap to the analytic NTK vs width, log-log, with seed band and fit."""
     plt = pyplot()
     w = np.asarray(result["widths"], dtype=float)
@@ -36,7 +36,7 @@ def kernel_gap_vs_width(result: dict[str, Any], path: Path) -> list[Path]:
     return save(fig, path)
 
 
-def lambda_min_vs_width(result: dict[str, Any], path: Path) -> list[Path]:
+def demo_lambda_min_figure(result: dict[str, Any], path: Path) -> list[Path]:
     """Certified λ_min(K = Θ/n) at init vs width with seed band and the analytic λ_min(K∞)."""
     plt = pyplot()
     w = np.asarray(result["widths"], dtype=float)

@@ -116,7 +116,7 @@ def loglog_slope(verdict: Any, spec: Figure) -> Any:
     """Each ``y`` (k, seeds) vs the sweep on log-log axes: seed mean and range, the fitted
     slope with its 90% bootstrap CI over seeds, and the claimed window of slopes as a wedge
     from the first point."""
-    from ntkcheck.stats import loglog_slope as fit_slope
+    from ntkcheck.stats import fit_loglog_slope
 
     plt = pyplot()
     fig, ax = plt.subplots(figsize=(6.4, 4.2))
@@ -132,7 +132,7 @@ def loglog_slope(verdict: Any, spec: Figure) -> Any:
             label = "".join(f"{s}, " for s in (spec.label(i), names[g]) if s)
             _band(ax, x, y[g], c, f"{label}seed mean (band: range)", center="mean")
             if np.all(y[g] > 0) and x.size >= 2:
-                fit = fit_slope(x, y[g])
+                fit = fit_loglog_slope(x, y[g])
                 ref = np.exp(np.polyval([fit.slope, fit.intercept], np.log(x)))
                 ax.plot(
                     x,

@@ -1,8 +1,7 @@
 """Smallest and largest eigenvalues of a kernel Gram matrix: dense, certified and matrix-free.
 
 Every function reports the spectrum of the matrix it is given and never rescales it: pass Θ for
-λ_min(Θ), or Θ / n for λ_min(K) of the normalized kernel K = Θ/n (kernels.md, "Smallest
-eigenvalue").
+λ_min(Θ), or Θ / n for λ_min(K) of the normalized kernel K = Θ/n (docs/conventions.md).
 
 ``K`` is either dense — a torch tensor or numpy array (n, n) of any float dtype, analysed in
 float64 (float32/float16 input warns :class:`~ntkcheck.errors.PrecisionWarning`) — or

@@ -9,7 +9,7 @@ import torch
 
 from ntkcheck.claims.check import check
 from ntkcheck.claims.verdict import Verdict
-from ntkcheck.dynamics import Trajectory, train
+from ntkcheck.dynamics import Trajectory, gd, track_distance, track_kernel, train
 from ntkcheck.kernels.empirical import empirical_ntk
 from ntkcheck.models.functional import ModelLike
 from ntkcheck.spectrum import Interval, lambda_max, lambda_min
@@ -71,7 +71,9 @@ def assert_lazy(
     trained = copy.deepcopy(model)
     if lr is None:
         lr = 1.0 / lambda_max(empirical_ntk(trained, x, mode="trace") / x.shape[0])
-    traj = train(trained, x, y, lr=lr, steps=steps, track_kernel=True, record_steps=[0, steps])
+    traj = train(
+        gd(trained, x, y, lr=lr), steps=steps, instruments=(track_distance(), track_kernel())
+    )
     if traj.diverged:
         raise AssertionError(f"Training diverged at step {traj.diverged_at[0]} with lr={lr:.3g}.")
     distance = float(traj.relative_distance[-1])

@@ -11,7 +11,7 @@ Registered through the ``ntkcheck.claims`` entry point as ``balaji``; topic modu
 
 from ntkcheck.proofs.balaji import game, gda, jacobian, lazy, linear, regimes, study
 
-# In the order of claims.md, section B.
+# In the order of the tutorial (docs/tutorials/balaji.md).
 CLAIMS = (
     game.MEAN_MATCHING,
     game.SADDLE_POINT,

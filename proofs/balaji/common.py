@@ -7,7 +7,11 @@ K = J Jᵀ (m × m), α = σ_min(J(W_0)), β = σ_max(J(W_0)), residual r_t = Ĝ
 
 Seeds: run ``s`` of a setting uses the seed ``seed + s``; :func:`balaji_problem` spawns three
 independent streams (W and V, the codes z, x̄) from ``numpy.random.SeedSequence(seed)``, so
-problems of different seeds share no draws.
+problems of different seeds share no draws. Problems of one seed and different widths do share
+draws: the generator draws W row by row first, so W(k) is the first k rows of W(2k) (exactly
+when k·d is a multiple of 16, e.g. d = 5 and k a multiple of 16), and z and x̄ do not depend
+on k. A width sweep of one seed is nested, which lowers the seed noise of width trends; the
+seeds, not the widths, are the independent replicates.
 
 References: Balaji et al. 2021, "Understanding Overparameterization in Generative Adversarial
 Networks", arXiv 2104.05605; Nagarajan & Kolter 2017, arXiv 1706.04156, and Mescheder et al.
@@ -24,14 +28,8 @@ import torch
 
 from ntkcheck.claims import Source
 from ntkcheck.device import CPU, to_default
-from ntkcheck.dynamics import Trajectory, run
-from ntkcheck.models.gan import (
-    GDAState,
-    MeanMatchingGame,
-    OneHiddenLayerGenerator,
-    gda_step,
-    unit_latent_codes,
-)
+from ntkcheck.dynamics import MeanMatchingGame, Trajectory, gda, observe, track_distance, train
+from ntkcheck.models.gan import OneHiddenLayerGenerator, unit_latent_codes
 from ntkcheck.threads import torch_threads
 
 SOURCE = Source(
@@ -84,9 +82,8 @@ class GDARun:
 
 
 def singular_values(problem: BalajiProblem, W: torch.Tensor) -> tuple[float, float]:
-    """(σ_min, σ_max) of J(W) from the eigenvalues of K = J Jᵀ (clipped at 0 for σ_min)."""
-    eig = torch.linalg.eigvalsh(problem.game.generator.kernel(W))
-    return float(eig[0].clamp(min=0.0).sqrt()), float(eig[-1].sqrt())
+    """(σ_min, σ_max) of J(W) (σ_min from the SVD: ~1e-17·β, not 0 or √ε·β, when k < m)."""
+    return problem.game.generator.singular_values(W)
 
 
 @torch_threads()
@@ -98,8 +95,8 @@ def gda_run(
     mu_scale: float = 0.1,
     track_spectrum: bool = False,
 ) -> GDARun:
-    """Simultaneous GDA from (W_0, d_0 = 0) for ``steps`` steps with μ = mu_scale/β_0², driven
-    by :func:`ntkcheck.dynamics.run` on the pure step ``gda_step``, ‖r_t‖ as the loss.
+    """Simultaneous GDA from (W_0, d_0 = 0) for ``steps`` steps with μ = mu_scale/β_0², run by
+    :func:`ntkcheck.dynamics.train` on :func:`ntkcheck.dynamics.mean_matching`, ‖r_t‖ as the loss.
 
     ``track_spectrum`` records σ_min(J(W_t)) and σ_max(J(W_t)) at every step (observables
     ``sigma_min``, ``sigma_max``); otherwise only t = 0 and T are checkpoints.
@@ -107,26 +104,19 @@ def gda_run(
     game = problem.game
     alpha0, beta0 = singular_values(problem, problem.W0)
     mu = mu_scale / beta0**2
-
-    def step(t: int, s: dict[str, torch.Tensor]) -> tuple[dict[str, torch.Tensor], float]:
-        new = gda_step(game, GDAState(s["W"], s["d"]), eta=eta, mu=mu)
-        return {"W": new.W, "d": new.d}, float(game.residual(s["W"]).norm())
-
-    observe = {}
+    instruments = [track_distance("W")]
     if track_spectrum:
-        observe = {
-            "sigma_min": lambda s: singular_values(problem, s["W"])[0],
-            "sigma_max": lambda s: singular_values(problem, s["W"])[1],
-        }
-    traj = run(
-        step,
-        {"W": problem.W0.clone(), "d": torch.zeros_like(game.x_bar)},
+        instruments.append(
+            observe(
+                sigma_min=lambda s: singular_values(problem, s["W"])[0],
+                sigma_max=lambda s: singular_values(problem, s["W"])[1],
+            )
+        )
+    traj = train(
+        gda(game, problem.W0, eta=eta, mu=mu),
         steps=steps,
-        objective=lambda s: float(game.residual(s["W"]).norm()),
         record_every=1 if track_spectrum else None,
-        track=["W"],
-        observe=observe,
-        operator_norms=False,
+        instruments=instruments,
         config={"model": "balaji-one-hidden-layer", "eta": eta, "mu": mu, "steps": steps},
     )
     residuals = np.append(traj.step_loss, traj.loss[-1]) if not traj.diverged else traj.step_loss

@@ -27,7 +27,7 @@ from ntkcheck.claims import (
     Space,
     grid,
 )
-from ntkcheck.models.gan import gda_step
+from ntkcheck.dynamics import gda_step
 from ntkcheck.proofs.balaji.common import (
     ACTIVATIONS,
     F64,
@@ -156,7 +156,7 @@ MEAN_MATCHING = Claim(
     ),
     notes=(
         "Every seed runs tanh, softplus and ReLU. Default: all errors ≤ 3.7e-16 (rounding); "
-        "claims.md asks 1e-10."
+        "the calibration asks 1e-10."
     ),
 )
 

@@ -1,8 +1,9 @@
 """Simultaneous GDA on the mean-matching game: convergence and its rate, the floor when k < m,
 the linearized-GDA envelope along the trajectory, and lazy training.
 
-Setting (claims.md, calibrated): m = 10, d = 5, n = 1, tanh, V ~ N(0, 1/k), W_0 ~ N(0, 1), unit
-z, x̄ ~ N(0, I_m), d_0 = 0, η = 0.5, μ = ``mu_scale``/β_0² with mu_scale = 0.1, float64. Every
+Setting (calibrated; docs/tutorials/balaji.md): m = 10, d = 5, n = 1, tanh, V ~ N(0, 1/k),
+W_0 ~ N(0, 1), unit z, x̄ ~ N(0, I_m), d_0 = 0, η = 0.5, μ = ``mu_scale``/β_0² with
+mu_scale = 0.1, float64. Every
 run is :func:`~ntkcheck.proofs.balaji.common.gda_run`; ``residuals`` of a run is
 (‖r_0‖, …, ‖r_T‖), a (seeds, T + 1) array over seeds.
 
@@ -32,7 +33,7 @@ from ntkcheck.claims import (
     Space,
     grid,
 )
-from ntkcheck.models.gan import spectral_radius
+from ntkcheck.dynamics import spectral_radius
 from ntkcheck.proofs.balaji.common import GDA_LINEAGE, LTV, SOURCE, balaji_problem, gda_run
 
 ENVELOPE_FLOOR = 1e-12  # the envelope is tested while ‖r_t‖ ≥ 1e-12‖r_0‖
@@ -134,7 +135,7 @@ CONVERGES = Claim(
     constants={"c": 0.25},
     figure=Figure("gan_residual", y=("residuals",), bound="final_residual"),
     notes=(
-        "c = 0.25 is the named constant of claims.md (prototype c 0.39–1.3). Default (seeds "
+        "c = 0.25 is the named constant of the claim (prototype c 0.39–1.3). Default (seeds "
         "0–9): ‖r_T‖ ≤ 4.7e-15, rates 0.957–0.982, achieved c = (1 − rate)/(μα²) 0.57–1.08."
     ),
 )
@@ -319,7 +320,7 @@ ENVELOPE = Claim(
     assumptions=(STEP_RATIO, sp.Symbol("k") >= 16 * sp.Symbol("m")),
     constants={"C": 10.0},
     figure=Figure("gan_residual", y=("residuals",), rate="rho_star", bound="C_max"),
-    notes="Default (seeds 0–4): C_max 1.018–1.035 (claims.md: ≤ 1.24), ρ* 0.969–0.982.",
+    notes="Default (seeds 0–4): C_max 1.018–1.035 (prototype: ≤ 1.24), ρ* 0.969–0.982.",
 )
 
 CLAIMS = (CONVERGES, UNDERPARAMETERIZED, ENVELOPE)

@@ -43,7 +43,7 @@ from ntkcheck.proofs.balaji.common import (
 )
 from ntkcheck.threads import torch_threads
 
-TANH_E_DPHI2 = 0.464403  # E[tanh'(g)²], g ~ N(0, 1) (claims.md; Gauss–Hermite to 6 digits)
+TANH_E_DPHI2 = 0.464403  # E[tanh'(g)²], g ~ N(0, 1) (Gauss–Hermite to 6 digits)
 
 
 @torch_threads()
@@ -353,12 +353,12 @@ SIGMA_MIN_INIT = Claim(
         ylabel="singular values of the generator Jacobian J",
     ),
     notes=(
-        "Seeds: 100, not claims.md's 20. At k = 80 the ratio α²/(E[φ'²](1 − √(m/k))²) is broad "
+        "Seeds: 100, not the prototype's 20. At k = 80 the ratio α²/(E[φ'²](1 − √(m/k))²) is broad "
         "per draw (5–95%: 0.66–1.25; median over 1500 draws 0.928), so a 20-seed median leaves "
         "[0.85, 1.1] about 5% of the time from sampling noise alone (100 seeds: 0.02%). With "
         "seeds 0–19 it is 0.941 (pass); seeds 0–99 give 0.888. Default: median α 0.014 (k = 10) "
         "→ 0.649 (k = 5120); median tr(K)/m within 1.3% of 0.4644 for k ≥ 80; α² ratio "
-        "0.888–0.995; β/α over the Marchenko–Pastur ratio 1.005–1.062 (claims.md gives no window "
+        "0.888–0.995; β/α over the Marchenko–Pastur ratio 1.005–1.062 (the prototype has no window "
         "for this one; [0.9, 1.2] is ntkcheck's, since the φ'²-weighting widens the spectrum a "
         "little); α/β ≤ 5.6e-17 at k = 5. As m → ∞ at k/m = 8 the α² ratio tends to ≈ 0.79 "
         "(weighted Marchenko–Pastur edge): the window is specific to m = 10. Explored (inside): "

@@ -1,7 +1,7 @@
 """Lazy training of the generator: GDA moves W relatively less as the width k grows, and the
 Jacobian's smallest singular value stays near its initial value along the trajectory.
 
-Runs: :func:`~ntkcheck.proofs.balaji.common.gda_run` to convergence (claims.md's setting,
+Runs: :func:`~ntkcheck.proofs.balaji.common.gda_run` to convergence (the calibrated setting,
 η = 0.5, μ = 0.1/β_0²) over widths × seeds, σ_min(J(W_t)) recorded at every step.
 
 References: Balaji et al. 2021, arXiv 2104.05605 (Sec. 3: W_t stays near W_0, σ_min(J(W_t)) ≥
@@ -32,14 +32,14 @@ from ntkcheck.claims import (
 )
 from ntkcheck.proofs.balaji.common import SOURCE, balaji_problem, gda_run
 from ntkcheck.proofs.balaji.gda import STEP_RATIO
-from ntkcheck.stats import loglog_slope
+from ntkcheck.stats import fit_loglog_slope
 
 
 def lazy_statistics(widths: np.ndarray, relative_change: np.ndarray) -> dict[str, float]:
     """The log-log slope of ‖W_T − W_0‖_F/‖W_0‖_F (widths, seeds) vs k: ``slope`` of the seed
     means with its 90% bootstrap CI ``slope_lo``, ``slope_hi`` over seeds
-    (:func:`ntkcheck.stats.loglog_slope`) and ``slope_geometric`` of the geometric means."""
-    fit = loglog_slope(widths, relative_change)
+    (:func:`ntkcheck.stats.fit_loglog_slope`) and ``slope_geometric`` of the geometric means."""
+    fit = fit_loglog_slope(widths, relative_change)
     geometric = np.polyfit(np.log(widths), np.log(relative_change).mean(axis=1), 1)[0]
     return {
         "slope": fit.slope,
@@ -150,9 +150,9 @@ LAZY = Claim(
         ylabel="‖W_T − W_0‖_F / ‖W_0‖_F",
     ),
     notes=(
-        "The slope is fitted on arithmetic seed means (ntkcheck.stats.loglog_slope, with its "
-        "bootstrap CI); claims.md's geometric-mean slope is reported as slope_geometric. "
-        "Default (seeds 0–4): slope −0.501 (CI −0.568…−0.442; geometric −0.509; claims.md "
+        "The slope is fitted on arithmetic seed means (ntkcheck.stats.fit_loglog_slope, with its "
+        "bootstrap CI); the prototype's geometric-mean slope is reported as slope_geometric. "
+        "Default (seeds 0–4): slope −0.501 (CI −0.568…−0.442; geometric −0.509; prototype "
         "−0.54); min_t σ_min/α ≥ 0.743. Quick: 500 steps (‖r‖ reaches ~1e-7‖r_0‖, W has "
         "settled)."
     ),

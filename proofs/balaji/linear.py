@@ -41,13 +41,8 @@ from ntkcheck.claims import (
     grid,
 )
 from ntkcheck.device import CPU, to_default
-from ntkcheck.models.gan import (
-    GDAState,
-    LinearGenerator,
-    MeanMatchingGame,
-    gda_step,
-    spectral_radius,
-)
+from ntkcheck.dynamics import GDAState, MeanMatchingGame, gda_step, spectral_radius
+from ntkcheck.models.gan import LinearGenerator
 from ntkcheck.proofs.balaji.common import F64, LTV, SOURCE
 from ntkcheck.threads import torch_threads
 
@@ -269,14 +264,14 @@ RATE_FORMULA = Claim(
     notes=(
         "A: (10, 40) with N(0, 1/40) entries, μ = μβ²/λ_max(AAᵀ), (r_0, d_0) = (Aθ_0 − x̄, 0). "
         "The map is read off gda_step (x̄ = 0, θ = A⁺r) and iterated in numpy. Window: "
-        "claims.md stops it at 1e-11 of the initial norm and caps T so that ρ*^T > 1e-140; "
+        "The calibration stops it at 1e-11 of the initial norm and caps T so that ρ*^T > 1e-140; "
         "ntkcheck runs it down to floor = 1e-140 (T ≤ 2·10⁵; the direct iteration has no "
         "rounding floor) and does not use the predicted ρ* to end it. Reason: at fast grid "
         "points (ρ* ≈ 0.82) a 1e-11 window is ~120 steps whose last half still carries the "
         "second-slowest mode's transient — with floor = 1e-11 the error is ≤ 6.5e-4 at the "
         "default grid but 1.19% at the full grid (η = 1.5, μβ² = 0.75). Default (floor "
-        "1e-140): windows 2161–200 000 steps (3 capped), rate error ≤ 1.3e-6 (claims.md "
-        "prototype: ≤ 0.7%), decay-exponent error ≤ 1.1e-5, map vs formula 4.4e-15. Explored: "
+        "1e-140): windows 2161–200 000 steps (3 capped), rate error ≤ 1.3e-6 (prototype "
+        "≤ 0.7%), decay-exponent error ≤ 1.1e-5, map vs formula 4.4e-15. Explored: "
         "a first space with divergent steps inside failed at η = 1.5, μβ² = 1.5 (m 22, p 32, "
         "seed 165: rate error 2.2%; the window stops at 1e11 growth after 103 steps, whose last "
         "half still carries the second mode): the claim is about the convergence rate, so "

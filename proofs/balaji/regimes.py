@@ -29,7 +29,8 @@ from ntkcheck.claims import (
     Space,
     grid,
 )
-from ntkcheck.models.gan import LinearGenerator, linearized_gda_roots, spectral_radius
+from ntkcheck.dynamics import linearized_gda_roots, spectral_radius
+from ntkcheck.models.gan import LinearGenerator
 from ntkcheck.proofs.balaji.common import LTV, SOURCE, balaji_problem, gda_run
 from ntkcheck.proofs.balaji.linear import (
     Floor,
@@ -120,7 +121,7 @@ def measure_regimes(
     seed: Seed = 0,
 ) -> dict[str, Any]:
     """:func:`regime_point` over (η, μβ²) × seeds, μ = μβ²/λ_max(K) (etas, mu_betas, seeds) and
-    :func:`regime_statistics`; and the tanh generator (claims.md's, η = 0.5) at μβ_0² =
+    :func:`regime_statistics`; and the tanh generator (the calibrated one, η = 0.5) at μβ_0² =
     ``tanh_mu_scale`` per seed (tanh_seeds,): ``tanh_max_growth`` = max_t ‖r_t‖/‖r_0‖,
     ``tanh_final_ratio`` = ‖r_T‖/‖r_0‖, ``tanh_beta_ratio`` = σ_max(J(W_T))/β_0 and
     ``tanh_final_mu_beta2`` = μ σ_max(J(W_T))²."""

@@ -22,8 +22,8 @@ import numpy as np
 from scipy.stats import spearmanr
 
 from ntkcheck.claims import Claim, Count, Counts, Foil, Requirement, Seed, Space, Sweep, grid
-from ntkcheck.models.gan import train_gan
-from ntkcheck.models.gan.data import RING_MODES
+from ntkcheck.data.gan import RING_MODES
+from ntkcheck.dynamics import train_gan
 from ntkcheck.proofs.balaji.common import SOURCE
 
 RING_METRICS = {
@@ -234,9 +234,9 @@ QUALITY = Claim(
         digits_widths=Sweep(1, 16, points=(2, 2), ratios=(2, 4, 8, 16), cost=0.3),
     ),
     notes=(
-        "Configuration as claims.md: G and D with two hidden layers of width 16k, "
+        "Configuration as calibrated: G and D with two hidden layers of width 16k, "
         "non-saturating loss, Adam (betas 0.5, 0.999), ring 3000 steps at lr 1e-3, digits 2000 "
-        "steps at lr 5e-4; not fixed by claims.md and left at the library's defaults: batch "
+        "steps at lr 5e-4; not fixed by calibration and left at the library's defaults: batch "
         "128/64, latent dimension 2/16, ring std 0.02 at radius 2 (high quality = within 0.06 "
         "of a mode), LeCun-normal init, metrics at the last evaluation (2500 fixed codes). "
         "Default (seeds 0–2): ring high-quality fraction per k = 1/2/4/8 "
@@ -258,7 +258,7 @@ QUALITY = Claim(
     known_failure=(
         "Ring: the median high-quality fraction does not increase monotonically with k at the "
         "default (3 seeds, 3000 steps): 0.205 / 0.424 / 0.394 / 0.533 for k = 1/2/4/8 "
-        "(5 seeds: 0.094 / 0.476 / 0.423 / 0.524), against claims.md's prototype 0.17 → 0.84. "
+        "(5 seeds: 0.094 / 0.476 / 0.423 / 0.524), against the prototype's 0.17 → 0.84. "
         "It jumps from k = 1 to 2 and then plateaus at 0.4–0.55, with seed ranges of "
         "0.30–0.49 at k = 2 and 4 and within-run oscillation (std over the last 4 evaluations "
         "up to 0.14), so the k = 2 vs 4 order is decided by noise. The other relations hold: "

@@ -11,7 +11,8 @@ learning, width, laziness, generalization; sweeps in :mod:`~ntkcheck.proofs.shah
 flows) and :mod:`~ntkcheck.proofs.shah.multid` (2-D and 5-D).
 
 Not a gated claim: the authors' bounded-change statement (1) — a prototype with θ projected
-onto ‖θ − θ_0‖ ≤ 1 showed no trend in m, so its ball radius must scale with m (claims.md);
+onto ‖θ − θ_0‖ ≤ 1 showed no trend in m, so its ball radius must scale with m
+(docs/tutorials/shah.md);
 :func:`ntkcheck.proofs.shah.bounded.cnf_bounded_change` runs that exploration.
 
 Registered through the ``ntkcheck.claims`` entry point as ``shah``.
@@ -28,7 +29,7 @@ from ntkcheck.proofs.shah import (
     unf,
 )
 
-# The order of claims.md section C.
+# In the order of the tutorial (docs/tutorials/shah.md).
 CLAIMS = (
     kernels.NTK_SCALE,
     kernels.LOGDET_KERNEL,

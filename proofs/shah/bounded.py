@@ -8,8 +8,8 @@ and then projects θ = (w, b, a) onto the ball ‖θ − θ_0‖₂ ≤ R (θ �
 both constraints hold after every step. A first prototype (R = 1) showed no monotone trend in
 m, so the intended statement needs R to scale with m: the sweep covers several R.
 
-References: Shah et al. 2022, arXiv 2106.10535 (abstract, contribution (1)); claims.md
-section C ("Exploratory").
+References: Shah et al. 2022, arXiv 2106.10535 (abstract, contribution (1)); the
+bounded-change exploration of docs/tutorials/shah.md.
 """
 
 from __future__ import annotations

@@ -2,8 +2,9 @@
 worse NLL, and the hidden layer (w, b) moves less with width (the log-det term's kernel
 vanishes: shah.cnf.logdet_kernel_decay).
 
-Setting (claims.md): z-scored mog1d (n = 1000), Gaussian base, f = c·Σ a_r tanh(w_r x + b_r)
-with c = 1/√m, a, w clamped to ≥ 1e-6 after every step, full-batch GD, lr 0.05, 400 steps.
+Setting (calibrated; docs/tutorials/shah.md): z-scored mog1d (n = 1000), Gaussian base,
+f = c·Σ a_r tanh(w_r x + b_r) with c = 1/√m, a, w clamped to ≥ 1e-6 after every step,
+full-batch GD, lr 0.05, 400 steps.
 
 References: Shah et al. 2022, arXiv 2106.10535 (abstract, contribution (1)).
 """
@@ -158,10 +159,10 @@ OVERPARAM_HURTS = Claim(
     notes=(
         "Seed means over 3 seeds (seed 0 alone has NLL(T/4) at m = 100 below m = 25 by 4e-4: "
         "1.5208 vs 1.5211). Default (seeds 0–2): final NLL 1.298 / 1.347 / 1.393 / 1.416 for m "
-        "= 25 / 100 / 400 / 1600 (claims.md: 1.39–1.42 at m ≥ 400 vs 1.31); at T/4 1.459 / "
+        "= 25 / 100 / 400 / 1600 (prototype: 1.39–1.42 at m ≥ 400 vs 1.31); at T/4 1.459 / "
         "1.510 / 1.546 / 1.558. Report-only SGD (lr 5e-4, batch 32): 400 steps 2.497 / 2.431 "
         "/ 2.450 / 2.447 (m = 25 worst: reversed); 3200 steps, seed 0: 1.845 / 1.726 / 1.723 "
-        "/ 1.732 (claims.md 1.83 / 1.75 / 1.74 / 1.75). Runs single-threaded (faster than two "
+        "/ 1.732 (prototype 1.83 / 1.75 / 1.74 / 1.75). Runs single-threaded (faster than two "
         "threads even on an idle machine: 81 vs 110 ms per GD step at m = 1600, n = 1000); the "
         "default takes ~105 s, the m = 1600 runs dominate. Quick (n = 250, m = 25 / 400), 9 "
         "seeds: both differences 0.026–0.20; the SGD reversal holds on 8 of 9."
@@ -213,7 +214,7 @@ LAZY = Claim(
     notes=(
         "Default (seeds 0–2): relative (w, b) distances 0.28–0.32 (m = 25), 0.071–0.089 "
         "(100), 0.026–0.028 (400), 0.0068–0.0074 (1600); slope −0.891, 90% CI [−0.906, "
-        "−0.876] (claims.md −0.87…−0.97). The output weights a are excluded: they start at "
+        "−0.876] (prototype −0.87…−0.97). The output weights a are excluded: they start at "
         "~0.005 per entry and move by ≈ 3 in norm at every width (‖Δa‖/‖a_0‖ = 130 at m = 25, "
         "33 at m = 400; n = 250), a layer far from lazy. ~105 s at default (the m = 1600 "
         "runs). Quick (n = 250, m = 25 / 400), 9 seeds: −0.82…−0.92. Explored: the law is not "

@@ -21,7 +21,7 @@ import torch
 
 from ntkcheck.claims import Range, Source
 from ntkcheck.data import BallScaling, ZScore, checkerboard, mog1d, mog5d
-from ntkcheck.dynamics import Trajectory, train
+from ntkcheck.dynamics import Trajectory, gd, observe, sgd, track_distance, train
 from ntkcheck.models.flows import CNF, UNF, AutoregressiveUNF, Flow, MaskedCNF
 from ntkcheck.threads import torch_threads
 
@@ -78,7 +78,7 @@ def train_flow(
     batch_size: int | None,
     seed: int,
     record_steps: Sequence[int] = (),
-    observe: dict[str, Observable] | None = None,
+    observe_fns: dict[str, Observable] | None = None,
     config: dict | None = None,
     after_step: Hook | None = None,
 ) -> Trajectory:
@@ -94,18 +94,18 @@ def train_flow(
         def after_step(t: int, params: dict[str, torch.Tensor]) -> None:
             project()
 
+    if batch_size is None:
+        step = gd(flow, x, lr=lr, model_loss=_nll, after_step=after_step)
+    else:
+        step = sgd(
+            flow, x, lr=lr, batch_size=batch_size, seed=seed, model_loss=_nll, after_step=after_step
+        )
+    instruments = [track_distance(), *([observe(**observe_fns)] if observe_fns else [])]
     with torch_threads():
         return train(
-            flow,
-            x,
-            lr=lr,
+            step,
             steps=steps,
-            batch_size=batch_size,
-            seed=seed,
-            model_loss=_nll,
-            after_step=after_step,
             record_steps=list(record_steps),
-            operator_norms=False,
-            observe=observe,
+            instruments=instruments,
             config=config,
         )

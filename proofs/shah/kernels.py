@@ -150,7 +150,7 @@ NTK_SCALE = Claim(
     notes=(
         "E[Θ(t, t)] = m·0.25²·½·(1 + t²) at init (a ~ N(0, 0.25²) fixed, w, b ~ N(0, 1/m)), so "
         "the ratio is 4 in expectation. Default (seeds 0–4, 20 points in [−½, ½]): ratios "
-        "3.93 / 3.91 / 4.04 (claims.md 3.95–4.18); seed-mean λ_min(Θ) 0.029 / 0.24 / 1.54 / 6.50. "
+        "3.93 / 3.91 / 4.04 (prototype 3.95–4.18); seed-mean λ_min(Θ) 0.029 / 0.24 / 1.54 / 6.50. "
         "At m = 100 the kernel is rank-deficient (λ_min ≈ 1e-16 on 2 of 5 seeds: the kinks "
         "−b_r/w_r, standard Cauchy, leave gaps of the grid empty), hence widths from 400."
     ),
@@ -271,7 +271,7 @@ LOGDET_KERNEL = Claim(
     notes=(
         "Mechanism (derived): with c = 1/√m, ∂ log f'/∂w_r = O(1/m), so tr Θ_logf' = O(1/m), "
         "while ∂f/∂w_r = c·a_r·x·sech²_r gives tr Θ_f = O(1). Default (seeds 0–4, 9 points in "
-        "[−2, 2]): ratios 0.294 / 0.233 / 0.242 (claims.md 0.234–0.248; the m = 100 → 400 pair "
+        "[−2, 2]): ratios 0.294 / 0.233 / 0.242 (prototype 0.234–0.248; the m = 100 → 400 pair "
         "is noisier, per-seed traces 0.064–0.13 at m = 100); f-trace spread 1.04 (w.r.t. w), "
         "1.01 (all parameters). Explored (inside): the m = 100 → 400 ratio reaches the window's "
         "edge: 0.19996 < 1/5 with 3 points, seeds 638–642 (9 points: 0.207) (reproduce: "

@@ -59,7 +59,7 @@ def measure_monotone(
         batch_size=None,
         seed=seed,
         record_steps=range(cnf_steps + 1),
-        observe={
+        observe_fns={
             "min_a": lambda p: float(p["output.weight"].min()),
             "min_w": lambda p: float(p["hidden.weight"].min()),
             "min_fprime": min_fprime,
@@ -82,7 +82,7 @@ def measure_monotone(
         batch_size=32,
         seed=seed,
         record_steps=range(unf_steps + 1),
-        observe={"min_n": min_n},
+        observe_fns={"min_n": min_n},
     )
     # Step 0 is the initialization (clamped at 1e-10, not yet projected): judge steps 1..T.
     obs = {k: v[1:] for k, v in cnf_traj.observables.items()}

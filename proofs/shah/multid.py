@@ -172,7 +172,7 @@ MULTID = Claim(
         "(the best uniform density on the data's box: −2.043, not reached in 600 steps); 5-D: "
         "CNF 6.730 → 6.884 (m = 25 → 100), UNF −1.70 → −1.82 (m = 64 → 256). Full-width "
         "prototype (m = 25 / 100 / 400): CNF 2.771 / 2.881 / 2.935; UNF (64 / 256 / 1024) "
-        "−1.484 / −1.519 / −1.521. claims.md gives no measured figures."
+        "−1.484 / −1.519 / −1.521. The prototypes gave no figures."
     ),
 )
 

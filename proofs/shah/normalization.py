@@ -195,7 +195,7 @@ DENSITY_NORMALIZES = Claim(
         "CNF: trapezoid in s with x = sinh(s) out to the saturation |x| = (20 + |b|)/w (up to "
         "~1e7 when w sits at the clamp): error ~1e-16 at 5001 points. Default (seed 0, UNF m "
         "= 256 after 600 SGD steps, CNF m = 100 after 400 projected-GD steps, n = 2000): UNF "
-        "mass 1.000 with Clenshaw–Curtis, 0.9805 with the training right sum (claims.md "
+        "mass 1.000 with Clenshaw–Curtis, 0.9805 with the training right sum (prototype "
         "≈ 0.98); CNF grid 0.982 = closed form 0.982 (defect 0.018; at init the mass is ≈ 0.03)."
     ),
 )

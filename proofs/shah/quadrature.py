@@ -33,7 +33,7 @@ from ntkcheck.claims import (
 )
 from ntkcheck.models.flows import UNF, AutoregressiveUNF, clenshaw_curtis, right_sum
 from ntkcheck.proofs.shah.common import CODE, SOURCE
-from ntkcheck.stats import loglog_slope
+from ntkcheck.stats import fit_loglog_slope
 
 GATED_NODES = 50  # the reference's right sum
 
@@ -91,7 +91,7 @@ def quadrature_statistics(measured: Mapping[str, Any]) -> dict[str, Any]:
             f"{nodes.astype(int).tolist()}."
         )
     at = int(np.flatnonzero(nodes == GATED_NODES)[0])
-    fit = loglog_slope(nodes, rs)
+    fit = fit_loglog_slope(nodes, rs)
     return {
         "right_sum_error_mean": rs.mean(axis=1),
         "clenshaw_curtis_error_mean": cc.mean(axis=1),
@@ -240,7 +240,7 @@ QUADRATURE = Claim(
         "Oracle: the exact integral piece by piece (u is piecewise linear in t, kinks at "
         "−b_r/w_r; ∫(1 + u) and ∫e^u in closed form, pieces split where u = 0), equal to "
         "Clenshaw–Curtis(4000) to 1e-9. Points: 20 equispaced in (−½, ½], x0 = −½. The error "
-        "is gated on the seed mean (5 seeds, as claims.md): per seed it exceeds 3e-3 on 5.8% of "
+        "is gated on the seed mean (5 seeds, as calibrated): per seed it exceeds 3e-3 on 5.8% of "
         "400 draws (max 4.5e-3), the 5-seed mean never (max 2.3e-3). Default (seeds 0–4): "
         "seed-mean error at n = 50 9.7e-4 (per seed 9.3e-5…1.5e-3), slope −1.003; error / "
         "Euler–Maclaurin prediction 0.999–1.001; Clenshaw–Curtis(50) 3.9e-6…1.4e-5 (max over "

@@ -22,7 +22,7 @@ import torch
 from ntkcheck.claims import grid
 from ntkcheck.dynamics import Trajectory
 from ntkcheck.proofs.shah.common import cnf_data, make_cnf, make_unf, train_flow, unf_data
-from ntkcheck.stats import loglog_slope
+from ntkcheck.stats import fit_loglog_slope
 
 
 def checkpoints(steps: int, curve_points: int) -> list[int]:
@@ -151,7 +151,7 @@ def unf_width_sweep(
 def lazy_slope(measured: Mapping[str, Any]) -> dict[str, float]:
     """Log-log slope in m of the seed-mean ``relative_distance`` (k, S) over ``width`` (k,),
     with its 90% bootstrap CI over seeds (``slope_lo``, ``slope_hi``)."""
-    fit = loglog_slope(measured["width"], measured["relative_distance"])
+    fit = fit_loglog_slope(measured["width"], measured["relative_distance"])
     return {"slope": fit.slope, "slope_lo": fit.lo, "slope_hi": fit.hi}
 
 

@@ -2,8 +2,9 @@
 uniform density) and more width does not hurt; (W, b) move less with width; the train/test NLL
 gap is small and shrinks with n.
 
-Setting (claims.md): mog1d scaled into [−½, ½] by x/(2·max|x|), x0 = the data minimum,
-exponential base, 50-node right sum, a ~ N(0, 0.25²) fixed, SGD batch 32, lr = 32/m.
+Setting (calibrated; docs/tutorials/shah.md): mog1d scaled into [−½, ½] by x/(2·max|x|),
+x0 = the data minimum, exponential base, 50-node right sum, a ~ N(0, 0.25²) fixed, SGD
+batch 32, lr = 32/m.
 
 References: Shah et al. 2022, arXiv 2106.10535 (abstract, contribution (2)); Allen-Zhu, Li,
 Liang 2019; Chizat, Oyallon, Bach 2019.
@@ -146,7 +147,7 @@ LEARNS = Claim(
         "256 / 1024): final NLL −0.0044 / −0.0057, +0.0294 / +0.0269, −0.0918 / −0.0927 vs "
         "the uniform log-range −0.0199, −0.0052, −0.0255; initial 0.49–0.75; seed-mean "
         "width excess −0.0015. The right sum biases the NLL by ≲ 0.003 (shah.unf.quadrature), "
-        "too little to matter. claims.md gives no measured figure for this claim."
+        "too little to matter. No prototype figure exists for this claim."
     ),
     known_failure=(
         "Below the best uniform density fails on 2 of 3 default draws: seed 0 ends at −0.0044 "
@@ -214,7 +215,7 @@ LAZY = Claim(
     notes=(
         "Default (seeds 0–2): relative distances 4.92 / 4.32 / 6.03 (m = 64), 1.91 / 1.76 / "
         "2.43 (256), 0.99 / 0.82 / 1.11 (1024); slope −0.596, 90% CI [−0.659, −0.534] "
-        "(claims.md −0.50). ‖(W_0, b_0)‖ ≈ √2 for every m, so the absolute change also "
+        "(prototype −0.50). ‖(W_0, b_0)‖ ≈ √2 for every m, so the absolute change also "
         "shrinks; at m ≤ 256 it exceeds ‖θ_0‖ (not lazy in absolute terms). Quick (m = 64 / "
         "256, 200 steps), 9 seeds: slopes −0.49…−0.63."
     ),
@@ -315,9 +316,9 @@ GENERALIZATION = Claim(
         "x0 = the minimum over train AND test: the UNF's density is 0 below x0, so a test point "
         "under the training minimum (≈ 10% of 90/10 splits) would have NLL = ∞; taking the "
         "joint minimum uses the test points' location only for the support. m = 256, 600 SGD "
-        "steps (the learns setting; claims.md does not fix them). Default (seeds 0–2): gaps "
+        "steps (the learns setting; calibration does not fix them). Default (seeds 0–2): gaps "
         "0.043 / 0.094 / 0.005 (n = 500), 0.030 / 0.001 / 0.026 (2000), 0.007 / 0.0003 / "
-        "0.022 (8000); means 0.047 / 0.019 / 0.0097 vs claims.md 0.0235 / 0.0051 / 0.0017, "
+        "0.022 (8000); means 0.047 / 0.019 / 0.0097 vs the prototype's 0.0235 / 0.0051 / 0.0017, "
         "2–6× larger. Not explained: with a fresh test set of n points (10× the split's) the "
         "means are 0.020 / 0.021 / 0.0036, closer at n = 500 and 8000 but not at 2000; per-seed "
         "gaps vary 10× at every n, so 3-seed means are noisy, and the prototype's split and "

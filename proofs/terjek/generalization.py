@@ -197,7 +197,7 @@ GENERALIZATION = Claim(
         "Default (depth 2, m = 512, n = 20, 5 seeds, 2000 test points): true labels: train "
         "error ≤ 6e-6, test error 0.34–0.45, bound 2.35–2.71 (r_0ᵀΘ∞^{-1}r_0 = 14–22, tr Θ∞ = "
         "15, confidence term 0.92); random ±1 labels: gap 0.73–0.77, bound 3.76–4.07. Bound "
-        "true < random (2.52 vs 3.93) but ≥ 1 for both, as claims.md expects at trainable n: "
+        "true < random (2.52 vs 3.93) but ≥ 1 for both, as calibrated, at every trainable n: "
         "the clipped gap lies in [−1, 1], so 'gap ≤ bound' cannot fail there and the claim is "
         "reported VACUOUS, not passed. The separation of true from random labels can fail (its "
         "foil swaps the labels)."

@@ -38,7 +38,7 @@ from ntkcheck.proofs.terjek.common import (
     run_seed,
     sphere_data,
 )
-from ntkcheck.stats import SlopeFit, loglog_slope
+from ntkcheck.stats import SlopeFit, fit_loglog_slope
 
 
 def kernel_sweep(
@@ -82,10 +82,10 @@ def kernel_sweep(
 def std_slope(widths: np.ndarray, values: np.ndarray) -> SlopeFit:
     """Log-log slope of the standard deviation over seeds of ``values`` (k, S) against widths,
     fitted as half the slope of the unbiased variance (mean over seeds of (v − v̄)²·S/(S − 1))
-    with :func:`ntkcheck.stats.loglog_slope`'s bootstrap over seeds (CI halved likewise)."""
+    with :func:`ntkcheck.stats.fit_loglog_slope`'s bootstrap over seeds (CI halved likewise)."""
     s = values.shape[1]
     sq = (values - values.mean(axis=1, keepdims=True)) ** 2 * s / (s - 1)
-    fit = loglog_slope(widths, sq)
+    fit = fit_loglog_slope(widths, sq)
     return SlopeFit(fit.slope / 2, fit.intercept / 2, fit.lo / 2, fit.hi / 2, fit.level)
 
 
@@ -141,7 +141,7 @@ def measure_concentration(
     slopes = []
     for act in ("relu", "abs"):
         dev = kernel_sweep(widths, depths, seeds, n, d, seed, act)["deviation"]
-        fits = [loglog_slope(widths, dev[i]) for i in range(dev.shape[0])]
+        fits = [fit_loglog_slope(widths, dev[i]) for i in range(dev.shape[0])]
         slopes += [f.slope for f in fits]
         out[f"deviation_{act}"] = dev.mean(axis=2)
         out[f"deviation_{act}_seeds"] = dev
@@ -239,7 +239,7 @@ CONCENTRATES = Claim(
     notes=(
         "Default (seed 0; widths 64–2048, 30 seeds, depths 1–3, ReLU σ_w²=2, n=20, d=8): "
         "slopes of the std of λ_min(K(θ_0)) vs m = −0.37, −0.33, −0.32 (90% bootstrap CIs "
-        "[−0.45, −0.31], [−0.40, −0.27], [−0.39, −0.24]); claims.md measured −0.39…−0.55 (to "
+        "[−0.45, −0.31], [−0.40, −0.27], [−0.39, −0.24]); prototypes measured −0.39…−0.55 (to "
         "m = 4096). A 60-seed run over the same widths gives −0.39, −0.38, −0.36: the true slope "
         "over 64–2048 lies just inside the window (pre-asymptotic: the std at m = 64 is "
         "depressed, λ_min being biased low by 24–40% there), so another seed can fall below "
@@ -247,7 +247,7 @@ CONCENTRATES = Claim(
         "time (depth 3 at m = 4096 costs ~1.5 s per seed); the full size goes to 4096 with 60 "
         "seeds. Quick: depth 1, 60 seeds, m to 4096 (slope −0.41; 6/6 seeds pass, margin ≥ "
         "0.2). Slope of std = ½·slope of the unbiased variance fitted by "
-        "ntkcheck.stats.loglog_slope (CI halved likewise)."
+        "ntkcheck.stats.fit_loglog_slope (CI halved likewise)."
     ),
 )
 
@@ -282,7 +282,7 @@ LIMIT = Claim(
     notes=(
         "Default: relative gap |mean λ_min(K(θ_0)) − λ_min(K∞)|/λ_min(K∞) at m = 2048 = 0.74%, "
         "0.008%, 0.74% (depths 1, 2, 3) vs 24%, 29%, 40% at m = 64 (λ_min(K∞) = 0.0032, "
-        "0.0086, 0.0146 with K = Θ/n); claims.md measured ≤ 2.2% at m = 4096."
+        "0.0086, 0.0146 with K = Θ/n); prototypes measured ≤ 2.2% at m = 4096."
     ),
 )
 
@@ -372,9 +372,9 @@ KERNEL_CONCENTRATION = Claim(
     ),
     notes=(
         "Default (10 seeds, widths 64–2048): slopes of mean ‖K(θ_0) − K∞‖₂/‖K∞‖₂ vs m = −0.47, "
-        "−0.50, −0.59 (ReLU, depths 1–3) and −0.48, −0.51, −0.50 (|s|); claims.md measured "
+        "−0.50, −0.59 (ReLU, depths 1–3) and −0.48, −0.51, −0.50 (|s|); prototypes measured "
         "−0.46…−0.49. |s| is below ReLU at all 18 (depth, width) points, by a factor 1.2–2.0. "
-        "Equal hidden widths (claims.md default), not the follow-up's m_k = k²·m."
+        "Equal hidden widths (calibrated default), not the follow-up's m_k = k²·m."
     ),
 )
 

@@ -241,7 +241,7 @@ SCALING = Claim(
     notes=(
         "Default (depth 1, m = 256): ‖K(cX) − c²K(X)‖/‖c²K(X)‖ ≤ 2.4e-16 and the stable-step "
         "ratio is 1 to 9e-16 for c ∈ {0.1, 0.5, 3, 10}. Report-only: c²·η_crit(cX)/η_crit(X) = "
-        "0.43, 0.94, 1.00, 1.02 (3 seeds, 200 probe steps), outside claims.md's 'within 25% at "
+        "0.43, 0.94, 1.00, 1.02 (3 seeds, 200 probe steps), outside the prototypes' 'within 25% at "
         "m ≥ 256' at c = 0.1: the outputs start 10× smaller than the targets, training is far "
         "less lazy and the loss stops being monotone below the c^{-2} step. It is a finite-width "
         "effect: at c = 0.1 (one seed) the ratio is 0.43, 0.68, 0.96 at m = 256, 1024, 4096."

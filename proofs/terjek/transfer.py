@@ -37,12 +37,12 @@ from ntkcheck.claims import (
     Sweep,
     grid,
 )
-from ntkcheck.dynamics import infinite_width_mse_residuals, train
+from ntkcheck.dynamics import gd, infinite_width_mse_residuals, train
 from ntkcheck.errors import DivergenceWarning, NTKCheckError
 from ntkcheck.kernels.analytic import analytic_ntk
 from ntkcheck.kernels.empirical import empirical_ntk
 from ntkcheck.proofs.terjek.common import EDGE_OF_CHAOS, SOURCE, mlp, run_seed, sphere_data
-from ntkcheck.stats import loglog_slope
+from ntkcheck.stats import fit_loglog_slope
 
 # Relative slack for "non-increasing": L_{t+1} ≤ L_t·(1 + 1e-12) (rounding of an O(1) loss).
 _MONOTONE_RTOL = 1e-12
@@ -60,7 +60,7 @@ def is_monotone(
     ``steps`` updates (a diverged run counts as increasing)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DivergenceWarning)  # divergence is an expected answer
-        traj = train(make_model(), x, y, lr=lr, steps=steps, operator_norms=False)
+        traj = train(gd(make_model(), x, y, lr=lr), steps=steps)
     loss = np.append(traj.step_loss, traj.loss[-1])
     return (not traj.diverged) and bool(np.all(np.diff(loss) <= _MONOTONE_RTOL * loss[:-1]))
 
@@ -166,7 +166,7 @@ def transfer_sweep(
         net = mlp(d, width, depth, run_seed(seed, depth, width, replicate))
         with torch.no_grad():
             f0 = net(x)
-        traj = train(net, x, y, lr=eta, steps=steps, operator_norms=False)
+        traj = train(gd(net, x, y, lr=eta), steps=steps)
         loss = np.append(traj.step_loss, traj.loss[-1])
         if traj.diverged:
             loss = np.append(loss, np.full(steps + 1 - loss.size, np.inf))
@@ -188,8 +188,8 @@ def transfer_sweep(
 def transfer_statistics(measured: dict[str, Any]) -> dict[str, Any]:
     """The gated statistics of the transfer claim from the sweeps' arrays."""
     widths = measured["width"]
-    gap_fit = loglog_slope(widths, measured["log_gap"])
-    std_fit = loglog_slope(widths, measured["eta_crit_standard"])
+    gap_fit = fit_loglog_slope(widths, measured["log_gap"])
+    std_fit = fit_loglog_slope(widths, measured["eta_crit_standard"])
     median = np.median(measured["eta_crit_ntk"], axis=1)
     return {
         "eta_crit_median_ntk": median,

@@ -1,9 +1,11 @@
-"""Data of the flow experiments: laws and supports of the generators, split, preprocessing."""
+"""Data of the flow experiments (laws and supports of the generators, split, preprocessing) and
+of the GAN width study."""
 
 from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 import torch
 from hypothesis import given
@@ -13,14 +15,18 @@ from ntkcheck.data import (
     BallScaling,
     ZScore,
     checkerboard,
+    load_digits_images,
     mog1d,
     mog5d,
+    ring_modes,
+    sample_ring,
     smooth_target,
     sphere_points,
     three_bumps,
     train_test_split,
 )
 from ntkcheck.errors import InvalidInputError
+from ntkcheck.metrics import ring_quality
 
 F64 = torch.float64
 GENERATORS = {"mog1d": (mog1d, 1), "three_bumps": (three_bumps, 1),
@@ -167,3 +173,29 @@ def test_bad_arguments_are_refused_not_cast_or_broadcast(call, match) -> None:
 def test_zscore_applies_to_a_single_point() -> None:
     zscore = ZScore.fit(_X)
     torch.testing.assert_close(zscore(_X[:1]), zscore(_X)[:1])
+
+
+def test_legacy_shuffle_is_the_reference_read_dataset() -> None:
+    """Whole-file z-score, np.random.seed(seed); np.random.shuffle(data), first 10% test."""
+    raw = checkerboard(250, seed=1)
+    data = raw.numpy().copy()
+    data = (data - data.mean(axis=0)) / data.std(axis=0)
+    np.random.seed(18)  # noqa: NPY002 - the reference code is the oracle
+    np.random.shuffle(data)  # noqa: NPY002
+    expected_train, expected_test = data[25:], data[:25]
+    state = np.random.get_state()[1].copy()  # noqa: NPY002
+    train, test = train_test_split(ZScore.fit(raw)(raw), 18, shuffle="legacy")
+    np.testing.assert_allclose(train.numpy(), expected_train, rtol=0, atol=1e-14)
+    np.testing.assert_allclose(test.numpy(), expected_test, rtol=0, atol=1e-14)
+    assert np.array_equal(np.random.get_state()[1], state)  # noqa: NPY002 - global RNG untouched
+    with pytest.raises(InvalidInputError, match="`shuffle` must be 'default' or 'legacy'"):
+        train_test_split(raw, 0, shuffle="numpy")
+
+
+def test_gan_data_sets():
+    x = sample_ring(4000, torch.Generator().manual_seed(0))
+    q = ring_quality(x, ring_modes(), 0.02)
+    assert q.modes_covered == 8 and q.high_quality_fraction > 0.98
+    digits = load_digits_images()
+    assert digits.shape == (1797, 64)
+    assert float(digits.min()) == -1.0 and float(digits.max()) == 1.0

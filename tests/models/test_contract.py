@@ -20,8 +20,8 @@ from ntkcheck.models import (
     AutoregressiveUNF,
     CNFLogDerivative,
     CNFMap,
+    LatentSetMean,
     MaskedCNF,
-    MeanGenerator,
     OneHiddenLayerGenerator,
     UNFPreactivation,
 )
@@ -59,7 +59,7 @@ MODELS: dict[str, tuple[Callable[[int], nn.Module], torch.Tensor, tuple[int, ...
                            0.4 * torch.rand(5, 2, dtype=F64), (2,), {"output.weight"}),
     "gan-generator": (lambda s: OneHiddenLayerGenerator(4, 12, 6, seed=s), _unit((5, 4)), (6,),
                       {"readout.weight"}),
-    "gan-mean-map": (lambda s: MeanGenerator(OneHiddenLayerGenerator(4, 12, 6, seed=s)),
+    "gan-mean-map": (lambda s: LatentSetMean(OneHiddenLayerGenerator(4, 12, 6, seed=s)),
                      _unit((4, 3, 4)), (6,), {"readout.weight"}),
 }  # fmt: skip
 

@@ -38,7 +38,7 @@ from ntkcheck.claims import (
     grid,
 )
 from ntkcheck.data import smooth_target, sphere_points
-from ntkcheck.dynamics import train
+from ntkcheck.dynamics import gd, train
 from ntkcheck.kernels import du_h_infinity, empirical_ntk
 from ntkcheck.plot import figure_kind
 from ntkcheck.spectrum import lambda_min
@@ -162,7 +162,7 @@ def measure_gd(
         eta = 2 * step_fraction / float(np.linalg.eigvalsh(empirical_ntk(net, x).numpy())[-1])
         steps = math.ceil(rate_steps / (eta * lam0))
         # ntkcheck's GD minimizes (1/2n)‖u − y‖²: a step n·η on it is a step η on ½‖u − y‖².
-        traj = train(net, x, y, lr=n * eta, steps=steps, operator_norms=False)
+        traj = train(gd(net, x, y, lr=n * eta), steps=steps)
         end = np.linalg.eigvalsh(empirical_ntk(net, x).numpy(force=True))[0] / lam0
         return {"loss": np.append(traj.step_loss, traj.loss[-1]), "eta": eta, "lambda_min_end": end}
 

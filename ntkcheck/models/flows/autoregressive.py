@@ -26,7 +26,7 @@ from torch import nn
 
 from ntkcheck.errors import InvalidInputError
 from ntkcheck.models.flows.base import Flow, make_generator
-from ntkcheck.models.flows.bases import StandardExponential
+from ntkcheck.models.flows.distributions import StandardExponential
 from ntkcheck.models.flows.integrand import Integrand, log_elu_plus_one
 from ntkcheck.models.flows.quadrature import integrate, quadrature_rule
 from ntkcheck.validation import check_finite, check_positive_int
@@ -44,8 +44,9 @@ class AutoregressiveUNF(Flow):
             ``x_train.min(0).values``; stored as the buffer ``x0``. Points below it raise.
         width: hidden width m of each net (reference m = 6400 with lr 0.005, i.e. lr·m = 32).
         seed: seeds a private generator for the initialization (nets in coordinate order).
-        rule, nodes: "right-sum" with 50 nodes (the reference) or "clenshaw-curtis" (degree
-            ``nodes``). The ``rule`` attribute may be reassigned, e.g. to evaluate f accurately.
+        rule: "right-sum" (the reference, with 50 nodes) or "clenshaw-curtis". The ``rule``
+            attribute may be reassigned, e.g. to evaluate f accurately.
+        nodes: the number of quadrature nodes (the Clenshaw–Curtis degree).
         max_span: x_i is inverted within [x0_i, x0_i + max_span], so ``sample`` draws from p_X
             restricted to that box (data in radius 1/2 need far less than the default 16).
 

@@ -23,8 +23,8 @@ import torch
 from torch import nn
 
 from ntkcheck.errors import InvalidInputError
-from ntkcheck.models.flows.bases import StandardExponential, StandardNormal
 from ntkcheck.models.flows.bisection import bisect
+from ntkcheck.models.flows.distributions import StandardExponential, StandardNormal
 from ntkcheck.validation import check_inputs, check_positive_int
 
 _MAX_BATCH = 65536  # base draws inverted at once when sampling (bounds memory)

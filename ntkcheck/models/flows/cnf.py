@@ -28,7 +28,7 @@ from torch import nn
 from ntkcheck.device import CPU
 from ntkcheck.errors import InvalidInputError
 from ntkcheck.models.flows.base import Flow, as_column, make_generator
-from ntkcheck.models.flows.bases import StandardNormal
+from ntkcheck.models.flows.distributions import StandardNormal
 from ntkcheck.models.layers import Dense
 from ntkcheck.validation import check_positive_int
 

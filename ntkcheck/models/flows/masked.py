@@ -27,7 +27,6 @@ from torch import nn
 
 from ntkcheck.device import CPU
 from ntkcheck.models.flows.base import Flow, make_generator
-from ntkcheck.models.flows.bases import StandardNormal
 from ntkcheck.models.flows.cnf import (
     A_STD,
     CLAMP,
@@ -36,6 +35,7 @@ from ntkcheck.models.flows.cnf import (
     check_projection,
     tanh_log_derivative,
 )
+from ntkcheck.models.flows.distributions import StandardNormal
 from ntkcheck.validation import check_positive_int
 
 

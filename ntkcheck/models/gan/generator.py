@@ -59,6 +59,12 @@ class OneHiddenLayerGenerator(nn.Module):
     ``requires_grad=False``, N(0, 1/k). Both are :class:`~ntkcheck.models.layers.Dense` layers
     without bias, so the structured NTK path sees an ordinary dense network.
 
+    Draws: W first, row by row, then V, from one generator seeded with ``seed``. So one seed
+    shares draws across widths: W of width k is the first k rows of W of width 2k whenever
+    k·d is a multiple of 16 (torch draws normals in blocks of 16; otherwise all but the last
+    partial block agree), while V differs. Width sweeps of one seed are therefore nested, not
+    independent; give each width its own seed for independent models.
+
     References: Balaji et al. 2021, arXiv 2104.05605.
     """
 
@@ -102,21 +108,25 @@ class OneHiddenLayerGenerator(nn.Module):
         return self.readout(self.phi(self.hidden(z)))
 
     def mean_map(self, z: torch.Tensor) -> GeneratorMeanMap:
-        """The pure map W ↦ Ĝ(W) for the fixed codes ``z: (n, d)`` (V is snapshotted)."""
+        """The pure map W ↦ Ĝ(W) for the fixed codes ``z: (n, d)``.
+
+        V is taken by reference (no copy): in-place edits of ``self.V`` reach the map and every
+        game built on it; W is the map's argument.
+        """
         check_inputs("z", z, dtype=self.V.dtype)
         if z.ndim != 2 or z.shape[1] != self.W.shape[1]:
             raise InvalidInputError(
                 f"`z` must have shape (n, latent_dim={self.W.shape[1]}), got {tuple(z.shape)}. "
                 "Pass the latent codes as rows, e.g. unit_latent_codes(n, latent_dim, seed)."
             )
-        return GeneratorMeanMap(V=self.V.detach().clone(), z=z.detach(), activation=self.activation)
+        return GeneratorMeanMap(V=self.V.detach(), z=z.detach(), activation=self.activation)
 
 
-class MeanGenerator(nn.Module):
+class LatentSetMean(nn.Module):
     """Module form of Ĝ for the NTK machinery: latent sets ``(N, n, d) -> (N, m)``.
 
     Example ``a`` is a *set* of n latent codes and its output is ``(1/n) Σ_i V φ(W z_{a,i})``.
-    It shares W and V with ``generator``, so ``reference_ntk(MeanGenerator(g), z[None])`` is
+    It shares W and V with ``generator``, so ``reference_ntk(LatentSetMean(g), z[None])`` is
     ``(1, 1, m, m)`` and equals ``g.mean_map(z).kernel(g.W)``; with several latent sets the
     off-diagonal blocks are the cross-kernels J(Z_a) J(Z_b)ᵀ. W is applied to the n codes of
     one example, an extra axis the structured NTK path sums over per example;
@@ -189,6 +199,23 @@ class GeneratorMeanMap:
     def pullback(self, W: torch.Tensor, d: torch.Tensor) -> torch.Tensor:  # noqa: N803
         """Jᵀ d reshaped like W: (k, d), ``(Vᵀd)_j · C[j, :]``."""
         return (self.V.T @ d)[:, None] * self._coefficients(W)
+
+    def singular_values(self, W: torch.Tensor) -> tuple[float, float]:  # noqa: N803
+        """(α, β) = (σ_min, σ_max) of J(W): (m, k·d), over its m singular values.
+
+        β = √λ_max(K). For k ≥ m, α = √λ_min(K) (K = J Jᵀ, cheap: m × m). For k < m, rank J
+        ≤ k < m and α is a rounding-level number that √λ_min(K) cannot resolve (λ_min(K) is
+        lost below ε·‖K‖: it gives 0 or ~1e-8·β), so α comes from the SVD of J (~1e-17·β;
+        exactly 0 when k·d < m).
+        """
+        eig = torch.linalg.eigvalsh(self.kernel(W))
+        m, k = self.V.shape
+        if k >= m:
+            alpha = float(eig[0].clamp(min=0.0).sqrt())
+        else:
+            s = torch.linalg.svdvals(self.jacobian(W))
+            alpha = float(s[-1]) if s.numel() == m else 0.0
+        return alpha, float(eig[-1].sqrt())
 
 
 @dataclass(frozen=True)

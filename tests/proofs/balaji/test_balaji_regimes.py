@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from ntkcheck.models.gan import spectral_radius
+from ntkcheck.dynamics import spectral_radius
 from ntkcheck.proofs.balaji.linear import gda_transition, iterate_rate, linear_generator
 from ntkcheck.proofs.balaji.regimes import mode_roots, regime_statistics
 

@@ -1,14 +1,8 @@
-"""Sample-quality metrics of the GAN width study: Fréchet distance and ring mode coverage.
-
-Fréchet distance between Gaussians fitted to two feature sets (the FID formula of Heusel et al.
-2017, here in a fixed, cheap feature space: PCA-20 of the real digits, or raw pixels).
-Ring metrics follow Srivastava et al. 2017 (VEEGAN): a sample is *high quality* if it lies
-within 3 standard deviations of its nearest mode; a mode is *captured* if it is the nearest mode
-of at least one high-quality sample (``min_count=1``; a larger count makes the test robust to
-stray samples).
+"""Fréchet distance between Gaussians fitted to two feature sets: the FID formula of Heusel et
+al. 2017, here in a fixed, cheap feature space (PCA-20 of the real digits, or raw pixels).
 
 References: Heusel et al. 2017, "GANs Trained by a Two Time-Scale Update Rule Converge to a
-Local Nash Equilibrium", arXiv 1706.08500; Srivastava et al. 2017, "VEEGAN", arXiv 1705.07761.
+Local Nash Equilibrium", arXiv 1706.08500.
 """
 
 from __future__ import annotations
@@ -27,7 +21,7 @@ SQRTM_RTOL = 1e-6  # relative residual ‖X² − A‖_F/‖A‖_F above which s
 IMAG_RTOL = 1e-6  # imaginary part of √(Σ1Σ2) above this (relative) means a bug, not rounding
 
 
-def _as_samples(name: str, x: np.ndarray | torch.Tensor, min_rows: int = 2) -> np.ndarray:
+def as_samples(name: str, x: np.ndarray | torch.Tensor, min_rows: int = 2) -> np.ndarray:
     arr = x.detach().cpu().numpy(force=True) if isinstance(x, torch.Tensor) else np.asarray(x)
     if arr.ndim != 2 or arr.shape[0] < min_rows or not np.issubdtype(arr.dtype, np.number):
         raise InvalidInputError(
@@ -45,7 +39,7 @@ def _as_samples(name: str, x: np.ndarray | torch.Tensor, min_rows: int = 2) -> n
 
 def gaussian_statistics(x: np.ndarray | torch.Tensor) -> tuple[np.ndarray, np.ndarray]:
     """Mean (D,) and unbiased covariance (D, D) of samples ``x: (N, D)``, float64."""
-    arr = _as_samples("x", x)
+    arr = as_samples("x", x)
     return arr.mean(axis=0), np.atleast_2d(np.cov(arr, rowvar=False))
 
 
@@ -110,7 +104,7 @@ def frechet_distance_from_samples(
     x: np.ndarray | torch.Tensor, y: np.ndarray | torch.Tensor, *, eps: float = 1e-6
 ) -> float:
     """Fréchet distance between Gaussians fitted to ``x: (N1, D)`` and ``y: (N2, D)``."""
-    x, y = _as_samples("x", x), _as_samples("y", y)
+    x, y = as_samples("x", x), as_samples("y", y)
     return frechet_distance(*gaussian_statistics(x), *gaussian_statistics(y), eps=eps)
 
 
@@ -129,7 +123,7 @@ class PCAFeatures:
     def fit(cls, x: np.ndarray | torch.Tensor, n_components: int = 20) -> PCAFeatures:
         """Principal axes of ``x: (N, D)`` by SVD (deterministic up to signs, which FD ignores)."""
         check_positive_int("n_components", n_components, "Pass e.g. n_components=20.")
-        arr = _as_samples("x", x)
+        arr = as_samples("x", x)
         if n_components > min(arr.shape):
             raise InvalidInputError(
                 f"`n_components`={n_components} exceeds min(N, D) = {min(arr.shape)} of the "
@@ -140,58 +134,10 @@ class PCAFeatures:
         return cls(mean=mean, components=vt[:n_components])
 
     def __call__(self, x: np.ndarray | torch.Tensor) -> np.ndarray:
-        arr = _as_samples("x", x, min_rows=1)
+        arr = as_samples("x", x, min_rows=1)
         if arr.shape[1] != self.mean.shape[0]:
             raise InvalidInputError(
                 f"`x` has {arr.shape[1]} features but the PCA was fit on {self.mean.shape[0]}. "
                 "Pass samples flattened like the reference data."
             )
         return (arr - self.mean) @ self.components.T
-
-
-@dataclass(frozen=True)
-class RingQuality:
-    """VEEGAN ring metrics: modes captured (0..n_modes), high-quality fraction, counts per mode."""
-
-    modes_covered: int
-    high_quality_fraction: float
-    counts: tuple[int, ...]
-
-
-def ring_quality(
-    samples: np.ndarray | torch.Tensor,
-    modes: np.ndarray,
-    std: float,
-    *,
-    n_std: float = 3.0,
-    min_count: int = 1,
-) -> RingQuality:
-    """Score 2-D samples ``(N, 2)`` against mixture means ``modes: (M, 2)`` of common ``std``.
-
-    A sample is high quality iff its distance to the nearest mode is ≤ ``n_std``·std; mode j is
-    covered iff at least ``min_count`` high-quality samples have j as nearest mode.
-
-    References: Srivastava et al. 2017 (VEEGAN), arXiv 1705.07761 (2500 samples, n_std = 3).
-    """
-    x = _as_samples("samples", samples, min_rows=1)
-    centres = _as_samples("modes", modes, min_rows=1)
-    if x.shape[1] != centres.shape[1]:
-        raise InvalidInputError(
-            f"`samples` are {x.shape[1]}-D but `modes` are {centres.shape[1]}-D. "
-            "Pass samples and mode centres in the same space."
-        )
-    if not (np.isfinite(std) and std > 0 and np.isfinite(n_std) and n_std > 0):
-        raise InvalidInputError(
-            f"`std` and `n_std` must be finite and > 0, got std={std!r}, n_std={n_std!r}. "
-            "Pass the mixture's standard deviation, e.g. std=0.02 for the default ring."
-        )
-    check_positive_int("min_count", min_count, "Pass e.g. min_count=1 (VEEGAN's definition).")
-    dist = np.linalg.norm(x[:, None, :] - centres[None, :, :], axis=-1)
-    nearest = dist.argmin(axis=1)
-    good = dist[np.arange(len(x)), nearest] <= n_std * std
-    counts = np.bincount(nearest[good], minlength=len(centres))
-    return RingQuality(
-        modes_covered=int((counts >= min_count).sum()),
-        high_quality_fraction=float(good.mean()),
-        counts=tuple(int(c) for c in counts),
-    )

@@ -1,7 +1,7 @@
 """Settings of one GAN width-study run, validated at construction.
 
-References: Balaji et al. 2021, arXiv 2104.05605 (width study); ntkcheck claims.md, claim
-``balaji.overparam.quality`` (ring: 3000 steps, lr 1e-3; digits: 2000 steps, lr 5e-4).
+References: Balaji et al. 2021, arXiv 2104.05605 (width study); the defaults are those of the
+claim ``balaji.overparam.quality`` (ring: 3000 steps, lr 1e-3; digits: 2000 steps, lr 5e-4).
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ class GANConfig:
     WGAN-GP); ``gp_weight`` is the WGAN-GP penalty λ; ``adam_betas`` None means (0.5, 0.999)
     for the non-saturating loss and (0.5, 0.9) for WGAN-GP. ``float32`` is the default: this is
     a sample-quality experiment, not a rounding-level identity. ``num_threads``: see
-    :func:`~ntkcheck.models.gan.study.train_gan`.
+    :func:`~ntkcheck.dynamics.gan_study.train_gan`.
     """
 
     dataset: str = "ring"

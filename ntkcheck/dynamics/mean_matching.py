@@ -5,8 +5,9 @@
 only matches the data mean. GDA: ``d ← d + η ∇_d h``, ``W ← W − μ ∇_W h`` with
 ``∇_d h = r − d`` (r = Ĝ(W) − x̄) and ``∇_W h = Jᵀ d``.
 
-The step functions are pure and do not check for NaN/inf: the training loop in
-:mod:`ntkcheck.dynamics` records divergence. Linearized GDA (exact for a
+:func:`gda_step` is pure and does not check for NaN/inf; :func:`gda` makes it a
+:class:`~ntkcheck.dynamics.step.Step` of :func:`~ntkcheck.dynamics.loop.train`, which records
+divergence. Linearized GDA (exact for a
 :class:`~ntkcheck.models.gan.generator.LinearGenerator`) decouples into one 2×2 block per
 eigenvalue κ of K acting on the state (r, d).
 
@@ -24,14 +25,17 @@ import numpy as np
 import torch
 from numpy.typing import ArrayLike
 
+from ntkcheck.dynamics.step import Step
 from ntkcheck.errors import InvalidInputError
+from ntkcheck.models.functional import Params
 from ntkcheck.validation import check_finite
 
 Order = Literal["simultaneous", "alternating"]
 
 
 class MeanMap(Protocol):
-    """A generator's mean output as a pure function of its parameters (see generator.py)."""
+    """A generator's mean output Ĝ as a pure function of its parameters W, with J = ∂Ĝ/∂vec(W),
+    K = J Jᵀ and the pullback Jᵀd (e.g. :class:`~ntkcheck.models.gan.GeneratorMeanMap`)."""
 
     @property
     def param_shape(self) -> tuple[int, ...]: ...
@@ -172,6 +176,49 @@ def gda_step(
         return GDAState(W=state.W - mu * grad_w, d=state.d + eta * grad_d)
     d = state.d + eta * (game.residual(state.W) - state.d)
     return GDAState(W=state.W - mu * game.generator.pullback(state.W, d), d=d)
+
+
+def gda(
+    game: MeanMatchingGame,
+    W0: torch.Tensor,  # noqa: N803
+    *,
+    eta: float,
+    mu: float,
+    order: Order = "simultaneous",
+    d0: torch.Tensor | None = None,
+) -> Step:
+    """GDA on ``game`` from (W_0, d_0 = 0) as a :class:`~ntkcheck.dynamics.step.Step`.
+
+    The state is ``{"W": W_0 clone, "d": d_0 clone}`` (the caller's tensors are not modified;
+    read the result from ``step.state``). The loss of a state is the residual norm
+    ‖r‖ = ‖Ĝ(W) − x̄‖, and the default tracked kernel is K(W) = J Jᵀ (m × m), so
+    ``train(gda(game, W0, eta=0.5, mu=mu), steps=2000, stop_below=1e-8,
+    instruments=(track_kernel(), track_distance("W")))`` gives ‖r_t‖, the steps to 1e-8,
+    λ_min(K(W_t)) = σ_min(J)² and ‖W_t − W_0‖.
+
+    References: Balaji et al. 2021, arXiv 2104.05605.
+    """
+    eta, mu = _check_rate("eta", eta), _check_rate("mu", mu)
+    _check_order(order)
+    start = game.check_state(
+        GDAState(W0.detach(), torch.zeros_like(game.x_bar) if d0 is None else d0.detach())
+    )
+
+    def update(t: int, state: Params) -> tuple[Params, float]:
+        new = gda_step(game, GDAState(state["W"], state["d"]), eta=eta, mu=mu, order=order)
+        return {"W": new.W, "d": new.d}, residual_norm(state)
+
+    def residual_norm(state: Params) -> float:
+        return float(game.residual(state["W"]).norm())
+
+    return Step(
+        update=update,
+        state={"W": start.W.clone(), "d": start.d.clone()},
+        objective=residual_norm,
+        settings={"algorithm": "gda", "eta": eta, "mu": mu, "order": order},
+        kernel=lambda state: game.generator.kernel(state["W"]),
+        hint="lower the step sizes (eta, mu); μ·β_0² < 1 keeps linearized GDA stable",
+    )
 
 
 def linearized_gda_roots(

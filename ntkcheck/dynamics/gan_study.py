@@ -28,10 +28,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ntkcheck.data.gan import RING_STD, load_digits_images, ring_modes, sample_ring
 from ntkcheck.device import CPU, to_default
-from ntkcheck.models.gan.config import GANConfig
-from ntkcheck.models.gan.data import RING_STD, load_digits_images, ring_modes, sample_ring
-from ntkcheck.models.gan.metrics import (
+from ntkcheck.dynamics.gan_config import GANConfig
+from ntkcheck.metrics import (
     PCAFeatures,
     frechet_distance,
     gaussian_statistics,
