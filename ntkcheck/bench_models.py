@@ -2,7 +2,7 @@
 
 A closed form writes the Jacobian J out by hand (per quadrature node, per hidden unit) and
 returns J Jᵀ: the least work any exact method must do, timed in the same run as
-``empirical_ntk`` on the same model. Sizes are those of the claims (claims.md B, C).
+``empirical_ntk`` on the same model. Sizes are those of the GAN and flow claims.
 
 - ``unf``: 1-D UNF f(x) = (x − x0) Σ_k ω_k N(t_k), N = ELU(u) + 1, u = Σ_r a_r ReLU(w_r t + b_r):
   ∂f/∂(w_r, b_r) = (x − x0) Σ_k ω_k ELU'(u_k) a_r 1[w_r t_k + b_r > 0] (t_k, 1), O(N·K·m).
@@ -28,7 +28,7 @@ import torch
 from torch import nn
 
 from ntkcheck.models.flows import CNF, AutoregressiveUNF, CNFLogDerivative
-from ntkcheck.models.gan import MeanGenerator, OneHiddenLayerGenerator, unit_latent_codes
+from ntkcheck.models.gan import LatentSetMean, OneHiddenLayerGenerator, unit_latent_codes
 
 F64 = torch.float64
 
@@ -88,7 +88,7 @@ def build(case: ModelCase) -> Problem:
     if case.model == "generator-mean":
         mean = generator.mean_map(z)
         w = generator.W.detach()
-        return Problem(MeanGenerator(generator), z[None], None, lambda: mean.kernel(w)[None, None])
+        return Problem(LatentSetMean(generator), z[None], None, lambda: mean.kernel(w)[None, None])
     raise ValueError(f"unknown benchmark model {case.model!r}")
 
 

@@ -5,83 +5,53 @@ the measurement that tests it (whose keyword signature is the setting schema), a
 :class:`Foil` under which it must fail. :func:`check` measures and judges it into a
 :class:`Verdict` (pass, fail, vacuous or error). Papers register their claims through the
 ``ntkcheck.claims`` entry point (:mod:`ntkcheck.claims.plugins`); this package never imports a
-paper.
+paper. Names are imported on first use, so that ``ntkcheck list`` can read a cached
+listing (:mod:`ntkcheck.claims.listing`) without importing torch.
 """
 
-# Declaring a claim
-# Checking it, and exploring its space
-from ntkcheck.claims.check import (
-    check,
-    foiled,
-    inside_assumptions,
-    reproduce_command,
-    violated_assumptions,
-)
-from ntkcheck.claims.claim import Claim, Finding, Foil, Requirement, Source
-from ntkcheck.claims.explore import Exploration, explore, region
-from ntkcheck.claims.figure import Figure
-from ntkcheck.claims.grid import grid
+from ntkcheck import _lazy
 
-# The registry
-from ntkcheck.claims.plugins import (
-    ENTRY_POINT_GROUP,
-    get_claim,
-    load_problems,
-    registry,
-    reload,
-    select,
-)
-from ntkcheck.claims.schema import Count, Counts, Positive, Positives, Range, Seed
-from ntkcheck.claims.space import Choice, Floats, Ints, Space, Sweep
-from ntkcheck.claims.verdict import RequirementResult, Verdict
-from ntkcheck.claims.version import code_version
+_EXPORTS = {
+    "check": "ntkcheck.claims.check",
+    "foiled": "ntkcheck.claims.check",
+    "inside_assumptions": "ntkcheck.claims.check",
+    "reproduce_command": "ntkcheck.claims.check",
+    "violated_assumptions": "ntkcheck.claims.check",
+    "Claim": "ntkcheck.claims.claim",
+    "Finding": "ntkcheck.claims.claim",
+    "Foil": "ntkcheck.claims.claim",
+    "Requirement": "ntkcheck.claims.claim",
+    "Source": "ntkcheck.claims.claim",
+    "Exploration": "ntkcheck.claims.explore",
+    "explore": "ntkcheck.claims.explore",
+    "region": "ntkcheck.claims.explore",
+    "Figure": "ntkcheck.claims.figure",
+    "grid": "ntkcheck.claims.grid",
+    "ENTRY_POINT_GROUP": "ntkcheck.claims.plugins",
+    "get_claim": "ntkcheck.claims.plugins",
+    "load_problems": "ntkcheck.claims.plugins",
+    "registry": "ntkcheck.claims.plugins",
+    "reload": "ntkcheck.claims.plugins",
+    "select": "ntkcheck.claims.plugins",
+    "Count": "ntkcheck.claims.schema",
+    "Counts": "ntkcheck.claims.schema",
+    "Positive": "ntkcheck.claims.schema",
+    "Positives": "ntkcheck.claims.schema",
+    "Range": "ntkcheck.claims.schema",
+    "Seed": "ntkcheck.claims.schema",
+    "Choice": "ntkcheck.claims.space",
+    "Floats": "ntkcheck.claims.space",
+    "Ints": "ntkcheck.claims.space",
+    "Space": "ntkcheck.claims.space",
+    "Sweep": "ntkcheck.claims.space",
+    "RequirementResult": "ntkcheck.claims.verdict",
+    "Verdict": "ntkcheck.claims.verdict",
+    "code_version": "ntkcheck.claims.version",
+    "ClaimDefinitionError": "ntkcheck.errors",
+    "PluginWarning": "ntkcheck.errors",
+    "SettingError": "ntkcheck.errors",
+    "UnknownClaimError": "ntkcheck.errors",
+}
 
-# Errors
-from ntkcheck.errors import (
-    ClaimDefinitionError,
-    PluginWarning,
-    SettingError,
-    UnknownClaimError,
-)
-
-__all__ = [
-    "Choice",
-    "Claim",
-    "ClaimDefinitionError",
-    "Count",
-    "Counts",
-    "ENTRY_POINT_GROUP",
-    "Exploration",
-    "Figure",
-    "Finding",
-    "Floats",
-    "Foil",
-    "Ints",
-    "PluginWarning",
-    "Positive",
-    "Positives",
-    "Range",
-    "Requirement",
-    "RequirementResult",
-    "Seed",
-    "SettingError",
-    "Source",
-    "Space",
-    "Sweep",
-    "UnknownClaimError",
-    "Verdict",
-    "check",
-    "code_version",
-    "explore",
-    "foiled",
-    "get_claim",
-    "grid",
-    "inside_assumptions",
-    "load_problems",
-    "region",
-    "registry",
-    "reload",
-    "reproduce_command",
-    "select",
-    "violated_assumptions",
-]
+__all__ = sorted(_EXPORTS)
+__getattr__, __dir__ = _lazy.lazy_exports(__name__, globals(), _EXPORTS)

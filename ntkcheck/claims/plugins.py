@@ -18,9 +18,12 @@ import warnings
 from collections.abc import Iterable
 from functools import cache
 from importlib.metadata import EntryPoint, entry_points
+from typing import TYPE_CHECKING
 
-from ntkcheck.claims.claim import Claim
 from ntkcheck.errors import PluginWarning, UnknownClaimError
+
+if TYPE_CHECKING:  # Claim imports sympy, which the cached listing (listing.py) must not load
+    from ntkcheck.claims.claim import Claim
 
 ENTRY_POINT_GROUP = "ntkcheck.claims"
 
@@ -52,6 +55,8 @@ def _load() -> tuple[dict[str, Claim], tuple[str, ...]]:
 
 
 def _claims_of(ep: EntryPoint) -> Iterable[Claim]:
+    from ntkcheck.claims.claim import Claim
+
     loaded = ep.load()
     found = getattr(loaded, "CLAIMS", loaded)
     if isinstance(found, (str, bytes)) or not isinstance(found, Iterable):

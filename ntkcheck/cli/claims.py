@@ -25,16 +25,21 @@ def _plugins() -> Any:
 
 
 def list_claims(args: argparse.Namespace) -> int:
-    claims = [
-        c
-        for c in _plugins().select()
-        if (args.paper is None or c.paper == args.paper)
-        and (args.status is None or c.status == args.status)
+    from ntkcheck.claims.listing import claim_listing
+
+    rows, problems = claim_listing()
+    for problem in problems:
+        print(f"warning: {problem}", file=sys.stderr)
+    rows = [
+        r
+        for r in rows
+        if (args.paper is None or r["paper"] == args.paper)
+        and (args.status is None or r["status"] == args.status)
     ]
-    width = max((len(c.id) for c in claims), default=10)
-    for c in claims:
-        print(f"{c.id:<{width}}  {c.status:<8}  {c.statement}")
-    print(f"{len(claims)} claims")
+    width = max((len(r["id"]) for r in rows), default=10)
+    for r in rows:
+        print(f"{r['id']:<{width}}  {r['status']:<8}  {r['statement']}")
+    print(f"{len(rows)} claims")
     return 0
 
 

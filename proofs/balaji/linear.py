@@ -233,7 +233,7 @@ RATE_FORMULA = Claim(
             "seeds": 10,
         },
     },
-    # The convergence rate (claims.md caps T so that ρ*^T > 1e-140): every convergent step,
+    # The convergence rate (T is capped so that ρ*^T > 1e-140): every convergent step,
     # 0 < η < 2 and μβ² < 1, and every A of full row rank (p ≥ m, so that θ = A⁺r realizes
     # every residual r); the sizes' grids or one (η, μβ²) point. Wider: divergent steps (the
     # fit stops at 1e11 growth) and p < m.

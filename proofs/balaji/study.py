@@ -227,7 +227,7 @@ QUALITY = Claim(
             "digits_steps": 5000,
         },
     },
-    # The width multiplier k over claims.md's 1…8 and one doubling beyond; training lengths and
+    # The width multiplier k over the paper's 1…8 and one doubling beyond; training lengths and
     # seeds stay at the size's (a draw must stay near the quick run's ~12 s).
     space=Space(
         ring_widths=Sweep(1, 16, points=(2, 4), ratios=(2, 4, 8, 16), cost=0.5),

@@ -132,7 +132,7 @@ NTK_SCALE = Claim(
         "quick": {"widths": (400, 1600, 6400)},
         "full": {"seeds": 20, "widths": (400, 1600, 6400, 25600, 102400)},
     },
-    # Widths ×4 apart (the window is for a 4× width) with m ≥ 20n (claims.md: below, single
+    # Widths ×4 apart (the window is for a 4× width) with m ≥ 20n (below, single
     # draws are rank-deficient: the kinks −b_r/w_r leave gaps of the grid empty); seeds stay 5
     # (the windows are for 5-seed means). Wider: narrow nets.
     space=Space(
@@ -246,7 +246,7 @@ LOGDET_KERNEL = Claim(
         "quick": {"widths": (400, 1600, 6400)},
         "full": {"seeds": 20, "widths": (100, 400, 1600, 6400, 25600)},
     },
-    # claims.md's widths m = 100…6400, ×4 apart (the window is for a 4× width), and the
+    # the paper's widths m = 100…6400, ×4 apart (the window is for a 4× width), and the
     # number of points in [−2, 2]; seeds stay 5. Wider: narrow nets, where 1/m is not yet the
     # law.
     findings=(

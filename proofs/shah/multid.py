@@ -141,7 +141,7 @@ MULTID = Claim(
             "unf_steps_5d": 600,
         },
     },
-    # Checkerboard widths over claims.md's (CNF 25…400, UNF 64…1024; ×4 or ×16 between the
+    # Checkerboard widths over the papers' (CNF 25…400, UNF 64…1024; ×4 or ×16 between the
     # two endpoints), n = 100…1000, UNF 50–600 SGD steps; the masked CNF's projected GD
     # (lr 0.05, 400 steps) is the claim's: fixed inside, other lengths wider. The report-only
     # 5-D runs stay at the size's.

@@ -195,7 +195,7 @@ LAZY = Claim(
     foil=Foil("(W, b) moving as far at every width as at the smallest", measured=not_lazy),
     sizes={"quick": {"seeds": 1, "widths": (64, 256), "steps": 200}, "full": {"seeds": 10}},
     # Lazy training predicts m^{-1/2} for any lr = c/m: lr·m from 8 to 64, widths ×4 apart
-    # (claims.md's 64, 256, 1024), 50–600 steps, n = 500…4000. Wider: narrow nets, lr·m 0.5–512.
+    # (the paper's 64, 256, 1024), 50–600 steps, n = 500…4000. Wider: narrow nets, lr·m 0.5–512.
     space=Space(
         widths=Sweep(64, 1024, points=(2, 3), ratios=(4,), wider=(4, 1024), cost=1),
         lr_width=Floats(8.0, 64.0, log=True, wider=(0.5, 512.0)),
