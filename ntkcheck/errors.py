@@ -77,3 +77,8 @@ class StoreSchemaError(NTKCheckError, ValueError):
 
 class StoreAccessError(NTKCheckError, PermissionError):
     """The results store cannot be written (or does not exist for reading)."""
+
+
+class JudgeError(NTKCheckError, ValueError):
+    """A requirement cannot be evaluated on a measurement (NaN, ragged, a bound without a
+    value): the claim's verdict is an error naming it, never a pass or a fail."""

@@ -20,13 +20,10 @@ import sympy as sp
 
 from ntkcheck.claims.claim import Claim, Requirement
 from ntkcheck.claims.verdict import Outcome, RequirementResult
+from ntkcheck.errors import JudgeError
 
 # A measured value may leave its declared range by rounding: this fraction of the range.
 RANGE_ROUNDING = 1e-12
-
-
-class JudgeError(Exception):
-    """A requirement cannot be evaluated on this measurement (the verdict is an error)."""
 
 
 def judge(
