@@ -36,8 +36,9 @@ def lazy_exports(
         if name not in exports:
             raise AttributeError(f"module {package!r} has no attribute {name!r}")
         source = importlib.import_module(exports[name])
-        value = getattr(source, name, source) if exports[name] == f"{package}.{name}" else None
-        if value is None:
+        if exports[name] == f"{package}.{name}":
+            value = getattr(source, name, source)  # the function check of module check, or it
+        else:
             value = getattr(source, name)
         namespace[name] = value
         return value

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import importlib
+import subprocess
+import sys
 import types
 
 import pytest
@@ -54,3 +56,20 @@ def test_readme_quick_start_runs():
     interval = ntkcheck.lambda_min(K, certify=True)
     assert theta.shape == theta_inf.shape == (20, 20)
     assert 0 < interval.lo <= interval.hi
+
+
+def test_a_lazy_function_keeps_its_name_after_its_submodule_is_imported():
+    """``ntkcheck.claims.check`` is the function even when the module ``check`` was imported
+    first (the import system then sets the package attribute to the module). A fresh
+    interpreter, since this process has resolved the names already."""
+    code = (
+        "import types, ntkcheck.claims.check, ntkcheck.claims.explore, ntkcheck.claims.grid\n"
+        "import ntkcheck.claims as c\n"
+        "from ntkcheck.claims import check\n"
+        "names = (c.check, c.explore, c.grid, check)\n"
+        "assert not any(isinstance(f, types.ModuleType) for f in names), names\n"
+        "import ntkcheck\n"
+        "assert isinstance(ntkcheck.claims, types.ModuleType)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
