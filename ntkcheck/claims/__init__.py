@@ -12,11 +12,11 @@ listing (:mod:`ntkcheck.claims.listing`) without importing torch.
 from ntkcheck import _lazy
 
 _EXPORTS = {
+    "inside_assumptions": "ntkcheck.claims.assumptions",
+    "violated_assumptions": "ntkcheck.claims.assumptions",
     "check": "ntkcheck.claims.check",
     "foiled": "ntkcheck.claims.check",
-    "inside_assumptions": "ntkcheck.claims.check",
     "reproduce_command": "ntkcheck.claims.check",
-    "violated_assumptions": "ntkcheck.claims.check",
     "Claim": "ntkcheck.claims.claim",
     "Finding": "ntkcheck.claims.claim",
     "Foil": "ntkcheck.claims.claim",

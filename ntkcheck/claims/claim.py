@@ -17,6 +17,7 @@ from typing import Any, Literal
 
 import sympy as sp
 
+from ntkcheck.claims.assumptions import inside_assumptions, violated_assumptions
 from ntkcheck.claims.figure import Figure
 from ntkcheck.claims.schema import Field, coerce_setting, schema_of
 from ntkcheck.claims.space import Space
@@ -291,8 +292,6 @@ class Claim:
 
     def _check_sizes_inside(self) -> None:
         """Every size of the claim lies inside its own assumptions and space."""
-        from ntkcheck.claims.check import violated_assumptions
-
         for size in SIZES:
             setting = self.setting(size)
             unmet = violated_assumptions(self, setting)
@@ -306,8 +305,6 @@ class Claim:
                 )
 
     def _check_findings(self) -> None:
-        from ntkcheck.claims.check import inside_assumptions
-
         object.__setattr__(self, "findings", tuple(self.findings))
         for finding in self.findings:
             setting = self.setting("quick", **finding.setting)

@@ -19,7 +19,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ntkcheck.claims.check import inside_assumptions
+from ntkcheck.claims.assumptions import inside_assumptions
 from ntkcheck.claims.claim import Claim
 from ntkcheck.claims.verdict import Verdict
 from ntkcheck.claims.version import code_version

@@ -75,7 +75,7 @@ def _overrides_for(claim: Any, pairs: list[str], claims: list[Any]) -> dict[str,
 
 def _tasks(args: argparse.Namespace, claims: list[Any], device: str, foil: bool) -> list[Any]:
     """One task per claim, every setting checked (schema and assumptions) before any runs."""
-    from ntkcheck.claims.check import violated_assumptions
+    from ntkcheck.claims.assumptions import violated_assumptions
     from ntkcheck.claims.schema import SettingError
     from ntkcheck.sweep import Task
 
