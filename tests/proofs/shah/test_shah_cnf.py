@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from ntkcheck.proofs.shah.cnf import measure_overparam_hurts
+from ntkcheck.proofs.shah.cnf import measure_training
 
 
 def test_overparam_hurts_differences_and_coordinates():
-    out = measure_overparam_hurts(
+    out = measure_training(
         widths=(5, 10, 20), seeds=1, n=40, steps=8, m_large=10, sgd_steps=4, curve_points=0
     )
     final = out["nll_final_mean"]
@@ -16,3 +16,5 @@ def test_overparam_hurts_differences_and_coordinates():
     assert out["large_width"].tolist() == [10.0, 20.0]
     assert out["quarter_increment"].shape == out["larger_width"].shape == (2,)
     assert out["sgd_large_minus_smallest"].shape == (2,) and out["curves"].shape == (3, 1, 3)
+    # the lazy claim's slope from the same runs
+    assert out["relative_distance"].shape == (3, 1) and np.isfinite(out["slope"])
