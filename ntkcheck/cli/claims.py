@@ -104,6 +104,7 @@ def verify(args: argparse.Namespace) -> int:
     tasks = _tasks(args, claims, device, args.foil)
     scheduler = args.scheduler or ("inline" if len(tasks) == 1 else None)
     store = args.store or args.out / "ntkcheck.sqlite"
+    figures = None if args.no_plots else args.plots or args.out / "figures"
     done = 0
 
     def progress(result: Any) -> None:
@@ -115,6 +116,8 @@ def verify(args: argparse.Namespace) -> int:
             how = f"measured with {v.extras['measured_by']}"
         why = f": {v.reason()}" if v.outcome != "pass" else ""
         print(f"[{done}/{len(tasks)}] {v.claim_id} {v.outcome.upper()} ({how}){why}", flush=True)
+        if figures is not None:  # drawn while the workers measure the other claims
+            _figure(v, figures, getattr(args, "formats", None))
 
     results = sweep(
         tasks, store, fresh=args.fresh, scheduler=scheduler, workers=args.workers, progress=progress
@@ -134,8 +137,8 @@ def verify(args: argparse.Namespace) -> int:
         verdicts, args.json or args.out / "report.json", command, args.size, explored
     )
     print(f"report: {path}")
-    if not args.no_plots:
-        _figures(verdicts, args.plots or args.out / "figures", getattr(args, "formats", None))
+    if figures is not None:
+        print(f"figures: {figures}")
     if args.foil:
         return _foil_exit(verdicts)
     return _exit(verdicts, claims, args.allow_known)
@@ -150,17 +153,15 @@ def _explored(claims: list[Any], store: Path) -> dict[str, Any]:
         return {c.id: region(c, opened) for c in claims}
 
 
-def _figures(verdicts: list[Any], folder: Path, formats: tuple[str, ...] | None = None) -> None:
+def _figure(v: Any, folder: Path, formats: tuple[str, ...] | None = None) -> None:
+    """Save the figure of verdict ``v`` in ``folder`` (PNG and SVG unless ``formats``)."""
     from ntkcheck import plot
 
-    for v in verdicts:
-        name = v.claim_id + (".foil" if v.foil else "")
-        try:
-            figure = plot.claim_figure(v)
-            plot.save(figure, folder / name, formats=formats or ("png", "svg"))
-        except Exception as err:  # noqa: BLE001 - one bad figure must not lose the report
-            print(f"figure for {v.claim_id} failed: {type(err).__name__}: {err}", file=sys.stderr)
-    print(f"figures: {folder}")
+    name = v.claim_id + (".foil" if v.foil else "")
+    try:
+        plot.save(plot.claim_figure(v), folder / name, formats=formats or ("png", "svg"))
+    except Exception as err:  # noqa: BLE001 - one bad figure must not lose the report
+        print(f"figure for {v.claim_id} failed: {type(err).__name__}: {err}", file=sys.stderr)
 
 
 def _exit(verdicts: list[Any], claims: list[Any], allow_known: bool) -> int:
