@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from ntkcheck.claims import plugins
+from ntkcheck.claims.version import add_sources
 
 _FORMAT = 1
 _CLAIMS_PACKAGE = Path(__file__).resolve().parent
@@ -31,10 +32,6 @@ def cache_path() -> Path:
     """``$XDG_CACHE_HOME/ntkcheck/claims-listing.json`` (``~/.cache`` when unset)."""
     root = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
     return Path(root) / "ntkcheck" / "claims-listing.json"
-
-
-def _source_files(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.rglob("*.py") if "__pycache__" not in p.parts)
 
 
 def fingerprint() -> str | None:
@@ -55,9 +52,8 @@ def fingerprint() -> str | None:
             return None
         folders.add(Path(spec.origin).resolve().parent)
     for folder in sorted(folders):
-        for path in _source_files(folder):
-            digest.update(str(path).encode())
-            digest.update(hashlib.sha256(path.read_bytes()).digest())
+        digest.update(str(folder).encode())
+        add_sources(digest, folder)
     return digest.hexdigest()
 
 

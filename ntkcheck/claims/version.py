@@ -14,9 +14,10 @@ import inspect
 import json
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ntkcheck.claims.claim import Claim
+if TYPE_CHECKING:  # Claim imports sympy; the cached claim listing hashes sources without it
+    from ntkcheck.claims.claim import Claim
 
 
 def paper_folder(claim: Claim) -> Path | None:
@@ -33,11 +34,17 @@ def code_version(claim: Claim) -> str:
     digest = hashlib.sha256(_canonical(declaration(claim)).encode())
     folder = paper_folder(claim)
     if folder is not None:
-        for path in sorted(folder.rglob("*.py")):
-            if "__pycache__" not in path.parts:
-                digest.update(path.relative_to(folder).as_posix().encode())
-                digest.update(path.read_bytes())
+        add_sources(digest, folder)
     return f"{metadata.version('ntkcheck')}+{digest.hexdigest()[:12]}"
+
+
+def add_sources(digest: Any, folder: Path) -> None:
+    """Feed every ``.py`` file below ``folder`` (its relative path, then its bytes; sorted,
+    ``__pycache__`` skipped) into the hashlib ``digest``."""
+    for path in sorted(folder.rglob("*.py")):
+        if "__pycache__" not in path.parts:
+            digest.update(path.relative_to(folder).as_posix().encode())
+            digest.update(path.read_bytes())
 
 
 def declaration(claim: Claim) -> dict[str, Any]:
