@@ -92,7 +92,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     _add_device(exp)
     exp.add_argument("--out", type=Path, default=Path("results"), help="record, figure, store")
-    exp.add_argument("--json", type=Path, help="record path (default OUT/explore/ID.json)")
+    exp.add_argument(
+        "--json", type=Path, help="record path (default: beside the store, explore/ID.json)"
+    )
     exp.add_argument("--store", type=Path, help="results store (default OUT/ntkcheck.sqlite)")
 
     pl = sub.add_parser("plot", help="the standard figure of one claim")

@@ -304,7 +304,7 @@ def explore_claim(args: argparse.Namespace) -> int:
             progress=progress,
         )
     bar.close()
-    folder = args.out / "explore"
+    folder = store_path.parent / "explore"  # beside the store whose verdicts it maps (record)
     name = claim.id + (".wider" if args.outside_assumptions else "")
     path = args.json or folder / f"{name}.json"
     path.parent.mkdir(parents=True, exist_ok=True)

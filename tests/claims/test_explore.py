@@ -93,3 +93,13 @@ def test_the_command_writes_the_record_and_figure_and_its_reproduce_fails(
         main([*reproduce[:-5], "--set", "k=1", "--set", "m=1", "--out", str(tmp_path / "refused")])
         == 2
     )
+
+
+def test_the_record_lies_beside_the_store_that_ntkcheck_record_reads(tmp_path, registered):
+    """With --store elsewhere than --out, the record goes where `ntkcheck record --store` copies
+    explorations from (the store's folder), not into OUT."""
+    store = tmp_path / "elsewhere" / "s.sqlite"
+    args = ["explore", CLAIM.id, "--budget", "3", "--outside-assumptions", "--store", str(store)]
+    assert main([*args, "--out", str(tmp_path / "out")]) == 0
+    assert (store.parent / "explore" / f"{CLAIM.id}.wider.json").exists()
+    assert not (tmp_path / "out" / "explore").exists()
