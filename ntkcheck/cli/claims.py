@@ -336,10 +336,8 @@ def explore_claim(args: argparse.Namespace) -> int:
 def _jsonable(value: Any) -> Any:
     import numpy as np
 
-    if isinstance(value, np.generic):
+    if isinstance(value, np.generic):  # json writes tuples as arrays itself
         return value.item()
-    if isinstance(value, tuple):
-        return list(value)
     raise TypeError(f"{type(value).__name__} is not JSON data")
 
 
