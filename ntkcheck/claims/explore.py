@@ -104,7 +104,7 @@ def explore(
             task = Task(claim, size, dict(overrides), device, outside_assumptions=wider)
             (result,) = sweep([task], store, scheduler="inline")
             known[key] = result.verdict
-            _note(record, claim, result.verdict, result.cached)
+            _note(record, result.verdict, result.cached)
             if progress is not None:
                 progress(record, time.monotonic() - start)
         return known[key]
@@ -186,10 +186,11 @@ def explore(
             "--example-seconds or --budget."
         ) from err
     record.seconds = time.monotonic() - start
+    record.ranges = ranges(claim, [e["setting"] for e in record.examples])
     return record
 
 
-def _note(record: Exploration, claim: Claim, verdict: Verdict, cached: bool) -> None:
+def _note(record: Exploration, verdict: Verdict, cached: bool) -> None:
     inside = bool(verdict.extras.get("inside_assumptions", True))
     entry = {
         "setting": dict(verdict.setting),
@@ -200,11 +201,10 @@ def _note(record: Exploration, claim: Claim, verdict: Verdict, cached: bool) -> 
     }
     record.examples.append(entry)
     record.examples_run = len(record.examples)
+    record.distinct_settings = record.examples_run  # run() notes each full setting once
     record.measured_now += not cached
-    record.distinct_settings = len({repr(sorted(e["setting"].items())) for e in record.examples})
     if verdict.outcome == "error":
         record.errors.append({**entry, "reason": verdict.reason(), "reproduce": verdict.command})
-    record.ranges = ranges(claim, [e["setting"] for e in record.examples])
 
 
 def _counterexample(record: Exploration, claim: Claim, verdict: Verdict) -> None:
@@ -244,8 +244,9 @@ def region(claim: Claim, store: Any) -> dict[str, Any]:
         for v in verdicts
         if v.outcome == "fail"
     ]
-    outcomes = {o: sum(v.outcome == o for v in verdicts) for o in ("pass", "fail", "vacuous")}
-    outcomes["error"] = sum(v.outcome == "error" for v in verdicts)
+    outcomes = {
+        o: sum(v.outcome == o for v in verdicts) for o in ("pass", "fail", "vacuous", "error")
+    }
     return {
         "settings": len(verdicts),
         "outcomes": outcomes,
