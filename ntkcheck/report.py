@@ -16,12 +16,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from ntkcheck.claims.verdict import Verdict
+from ntkcheck.claims.verdict import OUTCOMES, Verdict
 from ntkcheck.provenance import versions
 from ntkcheck.results import read_record, write_record
 
 REPORT_FORMAT = "ntkcheck.report/1"
-OUTCOMES = ("pass", "fail", "vacuous", "error")
 
 
 def table(verdicts: Iterable[Verdict]) -> str:

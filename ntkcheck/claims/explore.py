@@ -21,7 +21,7 @@ from typing import Any
 
 from ntkcheck.claims.assumptions import inside_assumptions
 from ntkcheck.claims.claim import Claim
-from ntkcheck.claims.verdict import Verdict
+from ntkcheck.claims.verdict import OUTCOMES, Verdict
 from ntkcheck.claims.version import code_version
 from ntkcheck.errors import NTKCheckError
 
@@ -244,9 +244,7 @@ def region(claim: Claim, store: Any) -> dict[str, Any]:
         for v in verdicts
         if v.outcome == "fail"
     ]
-    outcomes = {
-        o: sum(v.outcome == o for v in verdicts) for o in ("pass", "fail", "vacuous", "error")
-    }
+    outcomes = {o: sum(v.outcome == o for v in verdicts) for o in OUTCOMES}
     return {
         "settings": len(verdicts),
         "outcomes": outcomes,

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from html import escape
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 import numpy as np
 
 Outcome = Literal["pass", "fail", "vacuous", "error"]
+OUTCOMES: tuple[Outcome, ...] = get_args(Outcome)
 RequirementOutcome = Literal["pass", "fail", "vacuous"]
 
 

@@ -167,10 +167,9 @@ def _figure(v: Any, folder: Path, formats: tuple[str, ...] | None = None) -> Non
 def _exit(verdicts: list[Any], claims: list[Any], allow_known: bool) -> int:
     """1 when a claim fails or errs (a registered known failure only without --allow-known);
     vacuous claims are reported, not failures."""
-    counts = {
-        o: [v.claim_id for v in verdicts if v.outcome == o]
-        for o in ("pass", "fail", "vacuous", "error")
-    }
+    from ntkcheck.claims.verdict import OUTCOMES
+
+    counts = {o: [v.claim_id for v in verdicts if v.outcome == o] for o in OUTCOMES}
     known = {c.id for c in claims if c.known_failure}
     bad = counts["fail"] + counts["error"]
     unexpected = [i for i in bad if i not in known or not allow_known]
