@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import json
 import math
 import os
 import sqlite3
@@ -27,11 +26,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-import torch
-
 from ntkcheck.claims.verdict import Verdict
-from ntkcheck.claims.version import code_version
+from ntkcheck.claims.version import canonical_json, code_version
 from ntkcheck.errors import StoreAccessError, StoreSchemaError
 from ntkcheck.results import decode, encode
 
@@ -76,11 +72,6 @@ class StoreStatus:
         counts = (len(self.passed), len(self.failed), len(self.vacuous), len(self.errors),
                   len(self.pending))  # fmt: skip
         return "{} passed, {} failed, {} vacuous, {} errors, {} pending".format(*counts)
-
-
-def canonical_json(value: Any) -> str:
-    """Deterministic JSON of a setting or definition (sorted keys; tuples as lists)."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), default=_jsonable)
 
 
 def setting_hash(setting: Mapping[str, Any]) -> str:
@@ -337,11 +328,3 @@ def encode_verdict(verdict: Verdict) -> tuple[str, bytes]:
 def decode_verdict(payload: str, blob: bytes) -> Verdict:
     """Inverse of :func:`encode_verdict` (no pickle, no code execution)."""
     return Verdict.from_dict(decode(payload, blob))
-
-
-def _jsonable(x: Any) -> Any:
-    if isinstance(x, np.generic):
-        return x.item()
-    if isinstance(x, (np.ndarray, torch.Tensor)):
-        return x.tolist()
-    return str(x)

@@ -31,7 +31,7 @@ def paper_folder(claim: Claim) -> Path | None:
 
 def code_version(claim: Claim) -> str:
     """``<ntkcheck version>+<hash of the declaration and the paper folder's code>``."""
-    digest = hashlib.sha256(_canonical(declaration(claim)).encode())
+    digest = hashlib.sha256(canonical_json(declaration(claim)).encode())
     folder = paper_folder(claim)
     if folder is not None:
         add_sources(digest, folder)
@@ -72,5 +72,11 @@ def declaration(claim: Claim) -> dict[str, Any]:
     }
 
 
-def _canonical(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
+def canonical_json(value: Any) -> str:
+    """Deterministic JSON of a declaration or setting, for hashing: sorted keys, tuples as lists,
+    numpy/torch values as their Python numbers or lists, anything else (sympy) as its text."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), default=_plain)
+
+
+def _plain(x: Any) -> Any:
+    return x.tolist() if hasattr(x, "tolist") else str(x)
