@@ -36,10 +36,11 @@ def cache_path() -> Path:
 
 def fingerprint() -> str | None:
     """Hash of the entry points, their distributions' versions and every ``.py`` file of each
-    plugin's package folder and of :mod:`ntkcheck.claims`; None when a plugin's folder cannot
+    plugin's package folder (a top-level single-module plugin: that file) and of
+    :mod:`ntkcheck.claims`; None when a plugin's folder cannot
     be located without importing it (then nothing is cached)."""
     digest = hashlib.sha256(f"ntkcheck-listing-{_FORMAT}".encode())
-    folders = {_CLAIMS_PACKAGE}
+    folders, modules = {_CLAIMS_PACKAGE}, set()
     for ep in sorted(plugins.entry_points(group=plugins.ENTRY_POINT_GROUP), key=lambda e: e.name):
         dist = ep.dist
         version = f"{dist.name}=={dist.version}" if dist is not None else "?"
@@ -50,10 +51,17 @@ def fingerprint() -> str | None:
             return None
         if spec is None or spec.origin is None:
             return None
-        folders.add(Path(spec.origin).resolve().parent)
+        origin = Path(spec.origin).resolve()
+        if spec.submodule_search_locations is None and "." not in spec.name:
+            modules.add(origin)  # a top-level module: its folder is site-packages, not a paper
+        else:
+            folders.add(origin.parent)
     for folder in sorted(folders):
         digest.update(str(folder).encode())
         add_sources(digest, folder)
+    for module in sorted(modules):
+        digest.update(str(module).encode())
+        digest.update(module.read_bytes())
     return digest.hexdigest()
 
 

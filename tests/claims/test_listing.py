@@ -81,6 +81,21 @@ def test_an_edited_paper_file_rebuilds_the_listing(disk_paper, monkeypatch):
     assert rows[0]["statement"] == "Second statement."
 
 
+def test_a_single_module_plugin_fingerprints_its_file_not_its_folder(tmp_path, monkeypatch):
+    """A top-level module's folder is site-packages: the fingerprint hashes the module itself,
+    so the rest of that folder neither costs time nor invalidates the listing."""
+    (tmp_path / "onefile.py").write_text(PAPER.format(statement="One file."))
+    (tmp_path / "unrelated.py").write_text("x = 1\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    points = [EntryPoint("one", "onefile", plugins.ENTRY_POINT_GROUP)]
+    monkeypatch.setattr(plugins, "entry_points", lambda group: points)
+    before = fingerprint()
+    (tmp_path / "unrelated.py").write_text("x = 2\n")
+    assert fingerprint() == before
+    (tmp_path / "onefile.py").write_text(PAPER.format(statement="Edited."))
+    assert fingerprint() != before
+
+
 def test_a_damaged_cache_is_rebuilt(disk_paper):
     cache_path().parent.mkdir(parents=True, exist_ok=True)
     for damaged in ("{not json", json.dumps({"key": fingerprint(), "claims": [{"id": 1}]})):
