@@ -93,9 +93,9 @@ EVIDENCE = ROOT / "docs" / "evidence"
 def _repository_claims() -> list:
     """The claims whose measurement code lives in this repository (the built-in papers and the
     example package): the recorded run must cover them."""
-    from ntkcheck.claims.version import paper_folder
+    from ntkcheck.claims.version import paper_sources
 
-    return [c for c in registry().values() if (paper_folder(c) or Path("/")).is_relative_to(ROOT)]
+    return [c for c in registry().values() if (paper_sources(c) or Path("/")).is_relative_to(ROOT)]
 
 
 def test_the_recorded_run_is_complete_and_current():

@@ -91,6 +91,30 @@ def test_editing_the_measurement_code_retires_the_paper_folders_rows(tmp_path, m
     assert code_version(mypaper.CLAIM) != before
 
 
+def test_a_top_level_module_paper_is_versioned_by_its_own_file(tmp_path, monkeypatch):
+    """A claim measured in a top-level module (whose folder may be site-packages) hashes that
+    file alone: its neighbours neither cost time nor retire its rows."""
+    source = (
+        "from ntkcheck.claims import Claim, Foil, Requirement, Source\n"
+        "def measure(*, x: float = 1.0):\n    return {'value': x}\n"
+        "CLAIM = Claim(id='toplevelpaper.toy.value', source=Source('P', '0', 'L1'),\n"
+        "    status='derived',\n"
+        "    statement='s', requirements=(Requirement('value', '<=', 2, 'v'),), measure=measure,\n"
+        "    foil=Foil('f', setting={'x': 3.0}), sizes={'quick': {}, 'full': {}})\n"
+    )
+    (tmp_path / "toplevelpaper.py").write_text(source)
+    (tmp_path / "neighbour.py").write_text("A = 1\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delitem(sys.modules, "toplevelpaper", raising=False)  # gone again afterwards
+    import toplevelpaper
+
+    before = code_version(toplevelpaper.CLAIM)
+    (tmp_path / "neighbour.py").write_text("A = 2\n")
+    assert code_version(toplevelpaper.CLAIM) == before
+    (tmp_path / "toplevelpaper.py").write_text(source + "# edited\n")
+    assert code_version(toplevelpaper.CLAIM) != before
+
+
 def test_error_verdicts_are_kept_but_never_served(tmp_path):
     path = tmp_path / "s.sqlite"
     task = Task(FAIL_OR_ERROR, overrides={"x": -1.0})

@@ -40,7 +40,7 @@ def fingerprint() -> str | None:
     :mod:`ntkcheck.claims`; None when a plugin's folder cannot
     be located without importing it (then nothing is cached)."""
     digest = hashlib.sha256(f"ntkcheck-listing-{_FORMAT}".encode())
-    folders, modules = {_CLAIMS_PACKAGE}, set()
+    sources = {_CLAIMS_PACKAGE}
     for ep in sorted(plugins.entry_points(group=plugins.ENTRY_POINT_GROUP), key=lambda e: e.name):
         dist = ep.dist
         version = f"{dist.name}=={dist.version}" if dist is not None else "?"
@@ -52,16 +52,12 @@ def fingerprint() -> str | None:
         if spec is None or spec.origin is None:
             return None
         origin = Path(spec.origin).resolve()
-        if spec.submodule_search_locations is None and "." not in spec.name:
-            modules.add(origin)  # a top-level module: its folder is site-packages, not a paper
-        else:
-            folders.add(origin.parent)
-    for folder in sorted(folders):
-        digest.update(str(folder).encode())
-        add_sources(digest, folder)
-    for module in sorted(modules):
-        digest.update(str(module).encode())
-        digest.update(module.read_bytes())
+        top_level = spec.submodule_search_locations is None and "." not in spec.name
+        # a top-level module's folder is site-packages, not a paper: only its own file
+        sources.add(origin if top_level else origin.parent)
+    for source in sorted(sources):
+        digest.update(str(source).encode())
+        add_sources(digest, source)
     return digest.hexdigest()
 
 

@@ -2,7 +2,8 @@
 
 ``<ntkcheck version>+<12 hex digits>`` hashing the claim's declaration (requirements, sizes,
 assumptions, constants, foil) together with the source of every ``.py`` file in the claim's
-paper folder (the folder of the module that defines its measurement). Editing a bound or a
+paper folder (the folder of the module that defines its measurement; a top-level module's own
+file). Editing a bound or a
 measurement therefore retires the stored verdicts of that paper's claims; a change of the
 library underneath is covered by the ntkcheck version.
 """
@@ -12,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import inspect
 import json
+import sys
 from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -20,30 +22,42 @@ if TYPE_CHECKING:  # Claim imports sympy; the cached claim listing hashes source
     from ntkcheck.claims.claim import Claim
 
 
-def paper_folder(claim: Claim) -> Path | None:
-    """The folder of the file that defines the claim's measurement (None if it has no file)."""
+def paper_sources(claim: Claim) -> Path | None:
+    """What the claim's measurement code is: the folder of the module that defines it (its
+    paper package), or that module's file alone when it is a top-level module (whose folder
+    may be site-packages); None if it has no file (e.g. defined at a prompt)."""
+    fn = inspect.unwrap(claim.measure)
     try:
-        path = Path(inspect.getfile(inspect.unwrap(claim.measure)))
+        path = Path(inspect.getfile(fn)).resolve()
     except (TypeError, OSError):
         return None
-    return path.resolve().parent if path.is_file() else None  # not e.g. "<stdin>"
+    if not path.is_file():
+        return None
+    module = sys.modules.get(getattr(fn, "__module__", "") or "")
+    top_level = "." not in getattr(fn, "__module__", ".") and not hasattr(module, "__path__")
+    return path if top_level else path.parent
 
 
 def code_version(claim: Claim) -> str:
     """``<ntkcheck version>+<hash of the declaration and the paper folder's code>``."""
     digest = hashlib.sha256(canonical_json(declaration(claim)).encode())
-    folder = paper_folder(claim)
-    if folder is not None:
-        add_sources(digest, folder)
+    sources = paper_sources(claim)
+    if sources is not None:
+        add_sources(digest, sources)
     return f"{metadata.version('ntkcheck')}+{digest.hexdigest()[:12]}"
 
 
-def add_sources(digest: Any, folder: Path) -> None:
-    """Feed every ``.py`` file below ``folder`` (its relative path, then its bytes; sorted,
-    ``__pycache__`` skipped) into the hashlib ``digest``."""
-    for path in sorted(folder.rglob("*.py")):
+def add_sources(digest: Any, sources: Path) -> None:
+    """Feed the ``.py`` files of ``sources`` (a folder: every one below it, sorted, skipping
+    ``__pycache__``; a file: itself) into the hashlib ``digest``, each as its relative path
+    then its bytes."""
+    if sources.is_file():
+        files, root = [sources], sources.parent
+    else:
+        files, root = sorted(sources.rglob("*.py")), sources
+    for path in files:
         if "__pycache__" not in path.parts:
-            digest.update(path.relative_to(folder).as_posix().encode())
+            digest.update(path.relative_to(root).as_posix().encode())
             digest.update(path.read_bytes())
 
 

@@ -87,6 +87,7 @@ def test_a_single_module_plugin_fingerprints_its_file_not_its_folder(tmp_path, m
     (tmp_path / "onefile.py").write_text(PAPER.format(statement="One file."))
     (tmp_path / "unrelated.py").write_text("x = 1\n")
     monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delitem(sys.modules, "onefile", raising=False)
     points = [EntryPoint("one", "onefile", plugins.ENTRY_POINT_GROUP)]
     monkeypatch.setattr(plugins, "entry_points", lambda group: points)
     before = fingerprint()
