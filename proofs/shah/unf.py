@@ -59,11 +59,12 @@ def measure_sweep(
     steps: Count = 600,
     lr_width: Positive = 32.0,
     batch_size: Count = 32,
-    curve_points: Checkpoints = 0,
+    curve_points: Checkpoints = 8,
     seed: Seed = 0,
 ) -> dict[str, Any]:
     """:func:`~ntkcheck.proofs.shah.training.unf_width_sweep` on mog1d with the statistics of
-    the learning (:func:`learns_statistics`) and the lazy (``slope``) claims."""
+    the learning (:func:`learns_statistics`) and the lazy (``slope``) claims: one set of runs,
+    measured once for both."""
     out = unf_width_sweep(
         widths,
         seeds,
@@ -75,6 +76,14 @@ def measure_sweep(
         curve_points=curve_points,
     )
     return {**out, **learns_statistics(out), **lazy_slope(out)}
+
+
+# Both claims judge the same runs: equal sizes make them share one measurement at every size
+# (the NLL checkpoints of the curves do not touch the SGD trajectory).
+SIZES = {
+    "quick": {"seeds": 1, "widths": (64, 256), "steps": 200, "curve_points": 0},
+    "full": {"seeds": 10, "curve_points": 20},
+}
 
 
 def read_at_init(measured: Mapping[str, Any]) -> dict[str, Any]:
@@ -119,11 +128,7 @@ LEARNS = Claim(
     ),
     measure=measure_sweep,
     foil=Foil("the final NLL read at step 0 (an untrained flow)", measured=read_at_init),
-    sizes={
-        "default": {"widths": (256, 1024), "curve_points": 8},
-        "quick": {"seeds": 1, "widths": (64, 256), "steps": 200, "curve_points": 0},
-        "full": {"seeds": 10, "widths": (64, 256, 1024), "curve_points": 20},
-    },
+    sizes=SIZES,
     # SGD (batch 32) with lr·m around the reference's 32 (the UNF theorem's lr ∝ 1/m) over
     # widths 64…1024 (×2 or ×4), 200–600 steps and n = 500…4000 points of mog1d. Wider: narrow
     # nets and lr·m from 1 to 512.
@@ -144,15 +149,18 @@ LEARNS = Claim(
     ),
     notes=(
         "Per-seed gate (data, init and batch order share the seed). Default (seeds 0–2, m = "
-        "256 / 1024): final NLL −0.0044 / −0.0057, +0.0294 / +0.0269, −0.0918 / −0.0927 vs "
-        "the uniform log-range −0.0199, −0.0052, −0.0255; initial 0.49–0.75; seed-mean "
-        "width excess −0.0015. The right sum biases the NLL by ≲ 0.003 (shah.unf.quadrature), "
-        "too little to matter. No prototype figure exists for this claim."
+        "64 / 256 / 1024, the runs of shah.unf.lazy, measured once for both): final NLL "
+        "−0.0027 / −0.0044 / −0.0057, +0.0291 / +0.0294 / +0.0269, −0.0909 / −0.0918 / "
+        "−0.0927 vs the uniform log-range −0.0199, −0.0052, −0.0255; initial 0.42–0.75; "
+        "seed-mean width excess −0.0008 (m = 256), −0.0015 (1024). The right sum biases the "
+        "NLL by ≲ 0.003 (shah.unf.quadrature), too little to matter. No prototype figure "
+        "exists for this claim."
     ),
     known_failure=(
-        "Below the best uniform density fails on 2 of 3 default draws: seed 0 ends at −0.0044 "
-        "(m = 256) / −0.0057 (m = 1024) vs log-range −0.0199, seed 1 at +0.0294 / +0.0269 vs "
-        "−0.0052 (seed 2 passes: −0.092 vs −0.026). The runs sit on a plateau that depends on "
+        "Below the best uniform density fails on 2 of 3 default draws at every width: seed 0 "
+        "ends at −0.0027 / −0.0044 / −0.0057 (m = 64 / 256 / 1024) vs log-range −0.0199, "
+        "seed 1 at +0.0291 / +0.0294 / +0.0269 vs −0.0052 (seed 2 passes: −0.091…−0.093 vs "
+        "−0.026). The runs sit on a plateau that depends on "
         "the data draw, not on the init (data seed 1 with init seeds 2, 3: +0.030, +0.030) nor "
         "on the optimizer (seed 0, m = 256: SGD still −0.0047 after 3000 steps; full-batch GD "
         "at lr 32/m and 128/m and Adam 1e-2 reach the same level in 400 steps); at m = 256, 4 "
@@ -193,7 +201,7 @@ LAZY = Claim(
     ),
     measure=measure_sweep,
     foil=Foil("(W, b) moving as far at every width as at the smallest", measured=not_lazy),
-    sizes={"quick": {"seeds": 1, "widths": (64, 256), "steps": 200}, "full": {"seeds": 10}},
+    sizes=SIZES,
     # Lazy training predicts m^{-1/2} for any lr = c/m: lr·m from 8 to 64, widths ×4 apart
     # (the paper's 64, 256, 1024), 50–600 steps, n = 500…4000. Wider: narrow nets, lr·m 0.5–512.
     space=Space(
@@ -216,7 +224,8 @@ LAZY = Claim(
         "Default (seeds 0–2): relative distances 4.92 / 4.32 / 6.03 (m = 64), 1.91 / 1.76 / "
         "2.43 (256), 0.99 / 0.82 / 1.11 (1024); slope −0.596, 90% CI [−0.659, −0.534] "
         "(prototype −0.50). ‖(W_0, b_0)‖ ≈ √2 for every m, so the absolute change also "
-        "shrinks; at m ≤ 256 it exceeds ‖θ_0‖ (not lazy in absolute terms). Quick (m = 64 / "
+        "shrinks; at m ≤ 256 it exceeds ‖θ_0‖ (not lazy in absolute terms). Measured once with "
+        "shah.unf.learns (the same runs). Quick (m = 64 / "
         "256, 200 steps), 9 seeds: slopes −0.49…−0.63."
     ),
 )

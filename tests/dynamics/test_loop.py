@@ -98,6 +98,21 @@ def test_non_finite_parameters_stop_the_run():
     assert traj.diverged_at[0] == 3 and math.isnan(traj.diverged_at[1])
 
 
+@pytest.mark.parametrize("bad", [math.nan, math.inf, -math.inf])
+def test_one_non_finite_entry_of_a_matrix_stops_the_run(bad):
+    X = sphere(6, 3, 0)
+    net = MLP(3, 16, 2, seed=0)
+    name = "layers.1.weight"
+
+    def poison(t, p):
+        if t == 1:
+            p[name][7, 3] = bad  # one entry of 256
+
+    with pytest.warns(DivergenceWarning, match="parameters became non-finite"):
+        traj = train(gd(net, X, target(X), lr=0.01, after_step=poison), steps=4)
+    assert traj.diverged_at[0] == 2
+
+
 def test_zero_initial_loss_stops_only_on_non_finite_values():
     values = iter([0.0, -1.0, 5e30, math.inf])
     step = Step(

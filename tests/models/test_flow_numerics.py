@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import mpmath as mp
 import numpy as np
 import pytest
 import torch
@@ -20,7 +21,7 @@ from ntkcheck.models.flows import (
     quadrature_rule,
     right_sum,
 )
-from ntkcheck.models.flows.cnf import log_sech2
+from ntkcheck.models.flows.tanh_density import log_sech2
 
 F64 = torch.float64
 
@@ -141,13 +142,12 @@ def test_cnf_mass_is_the_closed_form(boost: float) -> None:
 
 
 @given(st.floats(-1e4, 1e4))
-def test_log_sech2_is_stable(s: float) -> None:
+def test_log_sech2_is_exact(s: float) -> None:
+    # Against 40 digits everywhere, including 10 < |s| < 40 where softplus's cut-off bit.
+    mp.mp.dps = 40
     value = float(log_sech2(torch.tensor(s, dtype=F64)))
-    assert math.isfinite(value) and value <= 0
-    if abs(s) < 5:
-        assert value == pytest.approx(math.log(1 - math.tanh(s) ** 2), rel=1e-10, abs=1e-12)
-    if abs(s) > 40:
-        assert value == pytest.approx(2 * math.log(2) - 2 * abs(s), rel=1e-12)
+    exact = float(2 * mp.log(mp.sech(mp.mpf(s))))
+    assert value == pytest.approx(exact, rel=1e-15, abs=1e-15)
 
 
 def test_cnf_log_density_is_finite_far_out() -> None:

@@ -77,11 +77,15 @@ class Flow(nn.Module, ABC):
         """log p_X(x) = log p_Z(f(x)) + Σ_i log ∂f_i/∂x_i: (N, d) -> (N,)."""
         x = self._check_x(x)
         self._check_state()
-        return self.base.log_prob(self._forward(x)) + self._log_derivative(x).sum(-1)
+        return self._log_prob(x)
 
     def nll(self, x: torch.Tensor) -> torch.Tensor:
         """Mean negative log-likelihood −(1/N) Σ_n log p_X(x_n), differentiable in the params."""
         return -self.log_prob(x).mean()
+
+    def _log_prob(self, x: torch.Tensor) -> torch.Tensor:
+        """log p_X on checked inputs; a flow may override it with a faster exact form."""
+        return self.base.log_prob(self._forward(x)) + self._log_derivative(x).sum(-1)
 
     @torch.no_grad()
     def inverse(self, z: torch.Tensor) -> torch.Tensor:

@@ -4,7 +4,11 @@ Monotone because a_r, w_r ≥ 0, kept by projection: ``project_()`` clamps a and
 must be called after every optimizer step (b is never clamped). Gaussian base, so
 
     log p_X(x) = log φ(f(x)) + log f'(x),
-    log f'(x) = log c + logsumexp_r(log a_r + log w_r + log sech²(w_r x + b_r)).
+    log f'(x) = log c + logsumexp_r(log a_r + log w_r + log sech²(w_r x + b_r)),
+
+``log_prob`` (hence ``nll``) evaluates both terms and their gradient in one fused pass
+(:mod:`~ntkcheck.models.flows.tanh_density`); ``forward`` and ``log_derivative`` keep the
+plain autograd form the kernel views differentiate.
 
 Init (reference code): w ~ |N(0, 1)|, b ~ N(0, 1), a ~ |N(0, 0.005²)| (|·| clamped at 1e-10),
 c = 1/√m. tanh is bounded, so f maps R onto (−c·Σa, c·Σa) and the density is sub-normalized:
@@ -22,13 +26,13 @@ from __future__ import annotations
 import math
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 from ntkcheck.device import CPU
 from ntkcheck.errors import InvalidInputError
 from ntkcheck.models.flows.base import Flow, as_column, make_generator
 from ntkcheck.models.flows.distributions import StandardNormal
+from ntkcheck.models.flows.tanh_density import tanh_flow_log_prob, tanh_log_derivative
 from ntkcheck.models.layers import Dense
 from ntkcheck.validation import check_positive_int
 
@@ -40,21 +44,6 @@ OUTSIDE_IMAGE = (
     "tanh is bounded, so the CNF's image is an interval of half-width c·Σa (its density has "
     "mass 2Φ(c·Σa) − 1 < 1) and base points outside it have no preimage."
 )
-
-
-def log_sech2(s: torch.Tensor) -> torch.Tensor:
-    """log sech²(s) = 2·(log 2 − s − softplus(−2s)): no overflow or cancellation for any s."""
-    return 2.0 * (math.log(2.0) - s - F.softplus(-2.0 * s))
-
-
-def tanh_log_derivative(
-    w: torch.Tensor, a: torch.Tensor, pre: torch.Tensor, c: float
-) -> torch.Tensor:
-    """log ∂f_i/∂x_i for f_i = c·Σ_r a_ir tanh(pre_ir), ∂pre_ir/∂x_i = w_ir (one block per i).
-
-    Shapes: w, a (d, m) (diagonal blocks, entries > 0); pre (N, d, m) -> (N, d).
-    """
-    return math.log(c) + torch.logsumexp(torch.log(a) + torch.log(w) + log_sech2(pre), dim=-1)
 
 
 def check_projection(name: str, weight: torch.Tensor) -> None:
@@ -117,6 +106,10 @@ class CNF(Flow):
     def _log_derivative(self, x: torch.Tensor) -> torch.Tensor:
         pre = self.hidden(x).unsqueeze(1)
         return tanh_log_derivative(self.hidden.weight.T, self.output.weight, pre, self.c)
+
+    def _log_prob(self, x: torch.Tensor) -> torch.Tensor:
+        h = self.hidden
+        return tanh_flow_log_prob(x, h.weight, h.bias, self.output.weight, self.c)
 
     def _coordinate(self, i: int, prefix: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
         return self._forward(t.unsqueeze(-1))[:, 0]

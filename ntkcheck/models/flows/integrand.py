@@ -62,7 +62,10 @@ class Integrand(nn.Module):
 
     def preactivation(self, h: torch.Tensor) -> torch.Tensor:
         """u(h) = Σ_r a_r ReLU(w_rᵀ h + b_r): (..., in_features) -> (...)."""
-        return self.output(torch.relu(self.hidden(h))).squeeze(-1)
+        hidden = self.hidden(h)
+        # Without autograd nothing keeps the pre-activation: rectify it in place.
+        active = torch.relu(hidden) if torch.is_grad_enabled() else hidden.relu_()
+        return self.output(active).squeeze(-1)
 
     def forward(self, h: torch.Tensor) -> torch.Tensor:
         return elu_plus_one(self.preactivation(h))

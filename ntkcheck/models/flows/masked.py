@@ -33,9 +33,9 @@ from ntkcheck.models.flows.cnf import (
     OUTSIDE_IMAGE,
     SATURATION,
     check_projection,
-    tanh_log_derivative,
 )
 from ntkcheck.models.flows.distributions import StandardNormal
+from ntkcheck.models.flows.tanh_density import tanh_flow_log_prob, tanh_log_derivative
 from ntkcheck.validation import check_positive_int
 
 
@@ -137,6 +137,10 @@ class MaskedCNF(Flow):
         w = self.hidden.diagonal_blocks()[:, :, 0]
         a = self.output.diagonal_blocks()[:, 0, :]
         return tanh_log_derivative(w, a, pre, self.c)
+
+    def _log_prob(self, x: torch.Tensor) -> torch.Tensor:
+        h, o = self.hidden, self.output
+        return tanh_flow_log_prob(x, h.weight * h.mask, h.bias, o.weight * o.mask, self.c)
 
     def _padded(self, prefix: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
         # Block-triangular masks make f_i blind to x_{>i}, so zeros there change nothing.
