@@ -130,8 +130,9 @@ def _descent(
         value, gradient = module_loss(fm, X, y, model_loss, loss)
     else:
         y = check_targets(fm, state, X, y, loss)
-        value = _output_value(fm, X, y, loss or mse_loss)
-        gradient = _leaf_gradient(value)
+        own = _own_parameters(fm, state)
+        value = _output_value(fm, X, y, loss or mse_loss, own)
+        gradient = _leaf_gradient(value, own)
     batches, taken = itertools.islice(new_batches(), skip, None), [skip]
 
     def update(t: int, params: Params) -> tuple[Params, float]:
@@ -179,22 +180,58 @@ def _descent(
     )
 
 
+def _own_parameters(fm: FunctionalModel, state: Params) -> Params | None:
+    """The module's own parameters when ``state`` holds views of them (an ``nn.Module``
+    trained in place, :func:`functional_state`), else None."""
+    if fm.module is None:
+        return None
+    named = dict(fm.module.named_parameters())
+    own = {k: named.get(k) for k in state}
+    return own if _views_of(state, own) else None
+
+
+def _views_of(params: Params, own: Params) -> bool:
+    """``params`` are the module's parameters themselves (same storage, shape and strides)."""
+    return params.keys() == own.keys() and all(
+        p is not None
+        and o is not None
+        and p.data_ptr() == o.data_ptr()
+        and p.shape == o.shape
+        and p.stride() == o.stride()
+        for p, o in ((params[k], own[k]) for k in params)
+    )
+
+
 def _output_value(
     fm: FunctionalModel,
     X: torch.Tensor,  # noqa: N803
     y: torch.Tensor,
     loss: OutputLoss,
+    own: Params | None,
 ) -> Value:
+    module = fm.module
+
     def value(params: Params, idx: Batch) -> torch.Tensor:
         xb, yb = (X, y) if idx is None else (X[idx], y[idx])
-        out = fm.fn(params, xb)
+        if own is not None and _views_of(params, own):
+            # The module at its own parameters: the same forward as functional_call, without
+            # its per-call parameter swapping (most of a small network's step).
+            raw = module(xb)
+            out = raw.reshape(raw.shape[0], -1)
+        else:
+            out = fm.fn(params, xb)
         return loss(out.reshape(yb.shape) if out.numel() == yb.numel() else out, yb)
 
     return value
 
 
-def _leaf_gradient(value: Value) -> Gradient:
+def _leaf_gradient(value: Value, own: Params | None) -> Gradient:
     def gradient(params: Params, idx: Batch) -> tuple[Grads, float]:
+        if own is not None and _views_of(params, own):
+            with torch.enable_grad():
+                v = value(params, idx)
+            grads = torch.autograd.grad(v, [own[k] for k in params], allow_unused=True)
+            return grads, float(v.detach())
         # Reverse-mode autograd on fresh leaves: same gradient as torch.func.grad, several
         # times less per-call overhead on the small batches of these experiments.
         leaves = {k: v.detach().requires_grad_(True) for k, v in params.items()}

@@ -205,3 +205,40 @@ def test_model_loss_needs_a_module():
     X = sphere(6, 2, 0)
     with pytest.raises(InvalidInputError, match="needs an nn.Module"):
         gd(linear_pair(2, 0), X, None, lr=0.1, model_loss=lambda m, b: m(b).sum())
+
+
+@pytest.mark.parametrize("batch_size", [None, 4])
+def test_a_module_trained_in_place_matches_the_functional_path_bit_for_bit(batch_size):
+    # The step differentiates the module at its own parameters (no functional_call); the
+    # functional path is what any other parameter dict gets: both must agree exactly.
+    import ntkcheck.dynamics.gradient as gradient_module
+
+    X = sphere(12, 3, 0)
+    runs = []
+    for direct in (True, False):
+        net = MLP(3, 32, 2, seed=0)
+        own = gradient_module._own_parameters
+        if not direct:
+            gradient_module._own_parameters = lambda fm, state: None
+        try:
+            rule = dict(lr=0.1) if batch_size is None else dict(lr=0.1, batch_size=4, seed=0)
+            step = (gd if batch_size is None else sgd)(net, X, target(X), **rule)
+            traj = train(step, steps=30, record_every=10)
+        finally:
+            gradient_module._own_parameters = own
+        runs.append((traj, [p.detach().clone() for p in net.parameters()]))
+    (a, pa), (b, pb) = runs
+    assert np.array_equal(a.loss, b.loss) and np.array_equal(a.step_loss, b.step_loss)
+    assert all(torch.equal(u, v) for u, v in zip(pa, pb))
+
+
+def test_the_objective_at_other_parameters_is_not_the_modules():
+    X = sphere(8, 3, 0)
+    net = MLP(3, 16, 1, seed=0)
+    step = gd(net, X, target(X), lr=0.1)
+    moved = {k: v + 0.1 for k, v in step.state.items()}
+    assert step.objective(moved) != step.objective(step.state)
+    with torch.no_grad():
+        for p in net.parameters():
+            p.add_(0.1)
+    assert step.objective(moved) == step.objective(step.state)
