@@ -55,6 +55,10 @@ def check_finite(
     fix: str = "Clean or drop those rows before computing the kernel.",
 ) -> None:
     """Raise if ``x`` has NaN or inf entries: how many, where the first is, and ``fix``."""
+    # A finite sum proves every entry finite (NaN and ±inf propagate; +inf − inf is NaN), at a
+    # tenth of the cost of materializing isfinite; only a non-finite sum needs the full check.
+    if bool(torch.isfinite(x.sum())):
+        return
     bad = ~torch.isfinite(x)
     if bool(bad.any()):
         count = int(bad.sum())

@@ -194,11 +194,11 @@ def _stack(rows: list[Columns]) -> dict[str, Any]:
 
 
 def _finite(tensor: torch.Tensor) -> bool:
-    """Every entry finite: max |v| is finite iff no entry is ±inf or NaN (max propagates NaN);
-    one reduction, ~5x cheaper per step than materializing ``isfinite``."""
-    if not (tensor.is_floating_point() or tensor.is_complex()) or tensor.numel() == 0:
+    """Every entry finite. A finite sum proves it (NaN and ±inf propagate); only a sum that
+    overflowed needs the entrywise test, ~20x dearer per step on a 256 × 256 weight."""
+    if tensor.numel() == 0 or bool(torch.isfinite(tensor.sum())):
         return True
-    return math.isfinite(float(tensor.abs().max()))
+    return bool(torch.isfinite(tensor).all())
 
 
 def _warn(

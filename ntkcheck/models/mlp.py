@@ -115,13 +115,9 @@ class MLP(nn.Module):
                 dtype=dtype,
             )
             with torch.no_grad():
-                layer.weight.copy_(
-                    w_std * torch.randn(n_out, n_in, generator=gen, dtype=dtype, device=draw_on)
-                )
-                if layer.bias is not None:
-                    layer.bias.copy_(
-                        b_std * torch.randn(n_out, generator=gen, dtype=dtype, device=draw_on)
-                    )
+                for param, std in ((layer.weight, w_std), (layer.bias, b_std)):
+                    if param is not None:
+                        _draw_normal_(param, std, gen, draw_on)
             layers.append(layer)
         self.layers = nn.ModuleList(layers)
 
@@ -149,3 +145,15 @@ class MLP(nn.Module):
 
 def _is_real(value: object) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _draw_normal_(
+    param: torch.Tensor, std: float, gen: torch.Generator | None, device: torch.device | None
+) -> None:
+    """param ← std · randn(param.shape) from ``gen`` on ``device``; drawn straight into the
+    parameter when it lives there (no temporaries: at width 2048 initialization is most of a
+    λ_min sample), else drawn there and copied (same values)."""
+    if device is None or param.device == torch.device(device):
+        param.normal_(generator=gen).mul_(std)  # randn is empty().normal_(): same draws
+    else:
+        param.copy_(std * torch.randn(param.shape, generator=gen, dtype=param.dtype, device=device))

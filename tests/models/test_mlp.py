@@ -148,3 +148,14 @@ def test_leaky_abs_spec_is_an_activation() -> None:
     leaky = MLP(2, 8, 1, activation=LeakyAbs(0.5, 0.5), seed=5)
     relu = MLP(2, 8, 1, activation="relu", seed=5)
     torch.testing.assert_close(leaky(x), relu(x), rtol=1e-14, atol=1e-15)
+
+
+def test_seeded_init_is_the_documented_randn_sequence() -> None:
+    # W_k (then b_k) of each layer in order, std · randn from one generator seeded with `seed`.
+    net = MLP(5, 12, 2, seed=3, parameterization="standard", weight_std=1.3, bias_std=0.2)
+    gen = torch.Generator().manual_seed(3)
+    for layer, n_in in zip(net.layers, (5, 12, 12)):
+        w = torch.randn(layer.weight.shape, generator=gen, dtype=torch.float64)
+        assert torch.equal(layer.weight.detach(), 1.3 / n_in**0.5 * w)
+        b = torch.randn(layer.bias.shape, generator=gen, dtype=torch.float64)
+        assert torch.equal(layer.bias.detach(), 0.2 * b)
