@@ -89,7 +89,7 @@ def probe_coverage(fm: FunctionalModel, x_probe: torch.Tensor) -> Coverage:
     layers = candidate_layers(fm)
     raw = {k for k, v in fm.params.items() if v.ndim in (1, 2)}
     leaves = {k: v.detach().clone().requires_grad_(True) for k, v in fm.params.items()}
-    rec = record_uses(fm, layers, raw, x_probe, leaves, count_saved=True)
+    rec = record_uses(fm, layers, raw, x_probe, leaves, probe=True)
     n = x_probe.shape[0]
     groups: dict[str, dict[str, DenseParam]] = {}
     for r in rec.records:

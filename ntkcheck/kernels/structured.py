@@ -47,7 +47,7 @@ class Use:
 @dataclass(frozen=True)
 class StructuredFeatures:
     uses: tuple[Use, ...]
-    summed: dict[str, tuple[tuple[int, ...], torch.Tensor]]  # name -> (outputs, (N, O_p, *shape))
+    summed: dict[str, tuple[tuple[int, ...], torch.Tensor]]  # name -> (outputs, (O_p, N, size))
     jacobian: Params | None  # the fallback: name -> (N, O, *shape)
 
 
@@ -82,7 +82,7 @@ def structured_features(
             if terms:
                 uses.append(Use(r.group, _all_outputs(outputs, g, num_out), terms))
             chosen = [p for p in params if p.name in summed]
-            for name, j in per_example_gradients(r, g, chosen, fm.params):
+            for name, j in per_example_gradients(r, g, chosen):
                 # A parameter with several uses (reused layer, tied weight) sums them.
                 sums[name] = (
                     _sum(sums[name], (outputs, j), num_out) if name in sums else (outputs, j)
@@ -104,11 +104,10 @@ def _all_outputs(outputs: tuple[int, ...], g: torch.Tensor, num_out: int) -> tor
 def _sum(
     a: tuple[tuple[int, ...], torch.Tensor], b: tuple[tuple[int, ...], torch.Tensor], num_out: int
 ) -> tuple[tuple[int, ...], torch.Tensor]:
-    """The sum of two per-example Jacobians (N, O_a | O_b, ...) given on their outputs."""
+    """The sum of two per-example Jacobians (O_a | O_b, N, size) given on their outputs."""
     if a[0] == b[0]:
         return a[0], a[1] + b[1]
-    total = sum(_all_outputs(o, j.transpose(0, 1), num_out).transpose(0, 1) for o, j in (a, b))
-    return tuple(range(num_out)), total
+    return tuple(range(num_out)), _all_outputs(*a, num_out) + _all_outputs(*b, num_out)
 
 
 def structured_pair(
@@ -137,7 +136,7 @@ def structured_pair(
                 term = _positions_term(u.g, v.g, factor, mode)
                 out = term if out is None else out.add_(term)
     for name, (outputs, j1) in f1.summed.items():
-        term = contract_jacobians({name: j1}, {name: f2.summed[name][1]}, mode, "sum")
+        term = _signal_product(j1, f2.summed[name][1], mode)
         out = _add_block(out, term, outputs, mode, num_outputs)
     if f1.jacobian is not None:
         assert f2.jacobian is not None
@@ -196,8 +195,8 @@ def _input_factor(u: Use, v: Use) -> torch.Tensor | None:
 
 
 def _signal_product(g1: torch.Tensor, g2: torch.Tensor, mode: str) -> torch.Tensor:
-    """G1 G2ᵀ over the layer's output units, g: (O, n, out) -> (n1, n2, O, O), (n1, n2) or
-    (n1, n2, O)."""
+    """G1 G2ᵀ over the last axis (a layer's output units, or a summed parameter's entries),
+    g: (O, n, width) -> (n1, n2, O, O), (n1, n2) or (n1, n2, O)."""
     num_out, n1, width = g1.shape
     n2 = g2.shape[1]
     if mode == "full":
