@@ -66,7 +66,7 @@ def structured_features(
     the per-example products, which made these passes several times faster than one graph of
     hundreds of MB (the UNF at N = 400, 50 nodes, width 1024).
     """
-    rows = max(1, int(_CHUNK_BYTES // max(cov.activation_bytes, 1.0)))
+    rows = chunk_rows(cov)
     if x.shape[0] <= rows:
         return _chunk_features(fm, cov, x, summed)
     parts = [_chunk_features(fm, cov, x[s : s + rows], summed) for s in range(0, len(x), rows)]
@@ -83,6 +83,11 @@ def structured_features(
     if first.jacobian is not None:
         jacobian = {k: torch.cat([p.jacobian[k] for p in parts]) for k in first.jacobian}
     return StructuredFeatures(uses, sums, jacobian)
+
+
+def chunk_rows(cov: Coverage) -> int:
+    """Rows per chunk of :func:`structured_features`: its forward graph takes ~``_CHUNK_BYTES``."""
+    return max(1, int(_CHUNK_BYTES // max(cov.activation_bytes, 1.0)))
 
 
 def _joined_terms(
