@@ -3,11 +3,14 @@ changes, never served stale from a cache."""
 
 from __future__ import annotations
 
+import gc
+
 import pytest
 import torch
 from torch import nn
 
 from ntkcheck.errors import CrossExampleCouplingError, InvalidInputError
+from ntkcheck.kernels import structure
 from ntkcheck.kernels.empirical import empirical_ntk
 from ntkcheck.kernels.reference import reference_ntk
 from ntkcheck.kernels.structure import check_model, structure_key
@@ -146,3 +149,13 @@ def test_model_that_cannot_take_the_inputs_is_named():
     model = nn.Linear(3, 1).double()
     with pytest.raises(InvalidInputError, match=r"could not be applied to x1 of shape \(4, 5\)"):
         empirical_ntk(model, _points(4, 5))
+
+
+def test_cached_checks_die_with_their_module():
+    model = nn.Linear(3, 2).double()
+    empirical_ntk(model, _points(4, 3))
+    assert model in structure._CHECKED
+    entries = len(structure._CHECKED)
+    del model
+    gc.collect()
+    assert len(structure._CHECKED) == entries - 1
