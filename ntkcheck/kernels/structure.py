@@ -1,14 +1,16 @@
 """A model's structure: what its per-architecture analyses depend on, and the checks cached on it.
 
-Two analyses run forward (and backward) passes that do not depend on the parameter values: the
-coverage probe of the structured path (:mod:`~ntkcheck.kernels.coverage`) and the checks every
-kernel call starts with (the model applies to the inputs, how many outputs it has, no cross-
-example coupling: :func:`check_model`). For small models they cost more than the kernel. Both are
-cached under :func:`structure_key`: the module tree's repr, each submodule's class and plain
-attributes (training flags, sizes, activation names, dropout rates), every parameter's and
-buffer's name, shape, dtype, device and trainability, tying, the differentiated subset, and the
-inputs' example shape, dtype and device. A change to any of these (``model.train()``, a new
-layer, another dtype) is a new key, so the analysis runs again.
+Two analyses run forward (and backward) passes whose answers are properties of the architecture,
+not of the parameter or input values: the coverage probe of the structured path
+(:mod:`~ntkcheck.kernels.coverage`) and the checks every kernel call starts with (the model
+applies to the inputs, how many outputs it has, no cross-example coupling: :func:`check_model`).
+For small models they cost more than the kernel. Both are cached under :func:`structure_key`: the
+module tree's repr, each submodule's class and plain attributes (training flags, sizes,
+activation names, dropout rates), every parameter's and buffer's name, shape, dtype, device and
+trainability, tying, the differentiated subset, and the inputs' example shape, dtype and device;
+the checks also per module object. A change to any of these (``model.train()``, a new layer,
+another dtype) is a new key, so the analysis runs again. Not seen: configuration held outside
+plain attributes (inside a dict or a global), which a forward should not branch on.
 """
 
 from __future__ import annotations
