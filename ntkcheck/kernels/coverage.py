@@ -15,9 +15,9 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 
 import torch
-from torch import nn
 
 from ntkcheck.kernels.generic import vmaps
+from ntkcheck.kernels.structure import structure_key
 from ntkcheck.kernels.uses import RAW, DenseParam, candidate_layers, record_uses
 from ntkcheck.models.functional import FunctionalModel
 
@@ -59,18 +59,19 @@ _COVERAGE_CACHE: OrderedDict[tuple, Coverage] = OrderedDict()
 _COVERAGE_CACHE_SIZE = 64
 
 
-def dense_coverage(fm: FunctionalModel, x_probe: torch.Tensor) -> Coverage:
+def dense_coverage(
+    fm: FunctionalModel, x_probe: torch.Tensor, key: tuple | None = None
+) -> Coverage:
     """:func:`probe_coverage`, cached per architecture.
 
     The probe forms a width × width gradient per layer, which costs more than the kernel itself
-    at large width; the key is the module tree's repr, each submodule's class and plain
-    attributes (flags, sizes, activation names), every parameter's name, shape, trainability and
-    tying, the differentiated subset, the input's shape and dtype, and whether the probe had
-    more than one row (row locality is checked only then).
+    at large width; the key is :func:`~ntkcheck.kernels.structure.structure_key` (``key``, if
+    the caller has it for inputs shaped as ``x_probe``) and whether the probe had more than one
+    row (row locality is checked only then).
     """
     if fm.module is None:
         return Coverage({}, tuple(fm.params))
-    key = _structure_key(fm, x_probe)
+    key = (structure_key(fm, x_probe) if key is None else key, x_probe.shape[0] > 1)
     if key in _COVERAGE_CACHE:
         _COVERAGE_CACHE.move_to_end(key)
         return _COVERAGE_CACHE[key]
@@ -81,46 +82,6 @@ def dense_coverage(fm: FunctionalModel, x_probe: torch.Tensor) -> Coverage:
     return cov
 
 
-def _structure_key(fm: FunctionalModel, x_probe: torch.Tensor) -> tuple:
-    assert fm.module is not None
-    first: dict[int, int] = {}
-    params = tuple(
-        (name, tuple(p.shape), p.requires_grad, first.setdefault(id(p), i))
-        for i, (name, p) in enumerate(fm.module.named_parameters(remove_duplicate=False))
-    )
-    config = tuple(
-        (name, type(sub).__qualname__, _plain_attributes(sub))
-        for name, sub in fm.module.named_modules()
-    )
-    return (
-        repr(fm.module),
-        config,
-        params,
-        tuple(sorted(fm.params)),
-        tuple(x_probe.shape[1:]),
-        x_probe.dtype,
-        x_probe.shape[0] > 1,
-    )
-
-
-def _plain_attributes(module: nn.Module) -> tuple:
-    """A module's configuration: its plain attributes (flags, sizes, names of callables), which
-    together with the class decide how its forward uses the parameters."""
-    out = []
-    for k, v in sorted(vars(module).items()):
-        if k.startswith("_") or isinstance(v, (torch.Tensor, nn.Module)):
-            continue
-        if isinstance(v, (bool, int, float, str, type(None))):
-            out.append((k, v))
-        elif callable(v):
-            out.append((k, getattr(v, "__qualname__", type(v).__qualname__)))
-        elif isinstance(v, tuple) and all(isinstance(e, (bool, int, float, str)) for e in v):
-            out.append((k, v))
-        else:
-            out.append((k, type(v).__qualname__))
-    return tuple(out)
-
-
 def probe_coverage(fm: FunctionalModel, x_probe: torch.Tensor) -> Coverage:
     """Decide, on a probe batch, which parameters the structured formula computes exactly."""
     if fm.module is None:
@@ -128,7 +89,7 @@ def probe_coverage(fm: FunctionalModel, x_probe: torch.Tensor) -> Coverage:
     layers = candidate_layers(fm)
     raw = {k for k, v in fm.params.items() if v.ndim in (1, 2)}
     leaves = {k: v.detach().clone().requires_grad_(True) for k, v in fm.params.items()}
-    rec = record_uses(fm, layers, raw, x_probe, leaves, count_saved=True)
+    rec = record_uses(fm, layers, raw, x_probe, leaves, probe=True)
     n = x_probe.shape[0]
     groups: dict[str, dict[str, DenseParam]] = {}
     for r in rec.records:

@@ -23,13 +23,9 @@ from ntkcheck.kernels.generic import (
     per_example_jacobian,
 )
 from ntkcheck.kernels.modes import check_mode, finalize, kernel_shape
+from ntkcheck.kernels.structure import check_model, structure_key
 from ntkcheck.kernels.structured import structured_features, structured_pair
-from ntkcheck.models.functional import (
-    FunctionalModel,
-    ModelLike,
-    functionalize,
-    probe_batch_coupling,
-)
+from ntkcheck.models.functional import FunctionalModel, ModelLike, functionalize
 from ntkcheck.validation import (
     check_inputs,
     check_memory,
@@ -50,6 +46,7 @@ class _Problem:
     mode: str
     trace: str
     budget: float
+    key: tuple | None  # structure_key(fm, x1)
 
 
 def empirical_ntk(
@@ -127,18 +124,11 @@ def _prepare(model, x1, x2, mode, trace, memory_budget, params) -> _Problem:
                 f"x1 has example shape {tuple(x1.shape[1:])} but x2 has {tuple(x2.shape[1:])}; "
                 "both must match the model's input shape (N, ...)."
             )
-    try:
-        out = fm(x1[:1])
-    except InvalidInputError:
-        raise
-    except (RuntimeError, ValueError) as err:
-        raise InvalidInputError(
-            f"The model could not be applied to x1 of shape {tuple(x1.shape)}: {err}. "
-            "Pass inputs of shape (N, *input_shape) matching the model's first layer."
-        ) from err
-    probe_batch_coupling(fm, x1)
+    key = structure_key(fm, x1)
+    num_outputs = check_model(fm, "x1", x1, key)
     symmetric = x2 is None or x2 is x1
-    return _Problem(fm, x1, x1 if symmetric else x2, symmetric, out.shape[1], mode, trace, budget)
+    x2 = x1 if symmetric else x2
+    return _Problem(fm, x1, x2, symmetric, num_outputs, mode, trace, budget, key)
 
 
 def _plan(prob: _Problem, method: str, block_size: int | None) -> planning.NTKPlan:
@@ -157,7 +147,7 @@ def _plan(prob: _Problem, method: str, block_size: int | None) -> planning.NTKPl
         "Use mode='trace' (sum over outputs), fewer points, or the matrix-free operator "
         "ntkcheck.ntk_operator(model, x) with ntkcheck.lambda_min for the spectrum.",
     )
-    cov = dense_coverage(prob.fm, prob.x1[:_PROBE_ROWS])
+    cov = dense_coverage(prob.fm, prob.x1[:_PROBE_ROWS], prob.key)
     b1 = min(block_size or n1, n1)
     b2 = min(block_size or n2, n2)
     symmetric_tile = prob.symmetric and block_size is None

@@ -16,13 +16,8 @@ from torch.func import jvp, vjp, vmap
 
 from ntkcheck.errors import PrecisionWarning
 from ntkcheck.kernels.empirical import empirical_ntk
-from ntkcheck.models.functional import (
-    FunctionalModel,
-    ModelLike,
-    Params,
-    functionalize,
-    probe_batch_coupling,
-)
+from ntkcheck.kernels.structure import check_model, structure_key
+from ntkcheck.models.functional import FunctionalModel, ModelLike, Params, functionalize
 from ntkcheck.validation import check_inputs, check_positive_int
 
 
@@ -62,7 +57,7 @@ def ntk_operator(
     check_inputs("x", x, dtype=fm.dtype)
     if chunk_size is not None:
         check_positive_int("chunk_size", chunk_size, "Pass examples per pass, e.g. 256.")
-    probe_batch_coupling(fm, x)
+    check_model(fm, "x", x, structure_key(fm, x))
     if fm.dtype != torch.float64:
         warnings.warn(
             f"The model's parameters are {fm.dtype}; the NTK products are only that accurate. "

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ntkcheck.kernels.coverage import Coverage
+from ntkcheck.kernels.structured import chunk_rows
 from ntkcheck.models.functional import FunctionalModel
 
 METHODS = ("jacobian", "ntk_vp", "structured")
@@ -76,7 +77,8 @@ def estimate_costs(
         "jacobian": n_feat * o * 3 * fp + 2.0 * pairs * p_total + n_feat * cov.loops * CALL_FLOPS,
         "ntk_vp": n1 * o * 3 * fp + n1 * o * n2 * 3 * fp,
     }
-    # One tile's forward graph is alive at a time (features are cached, graphs are not).
+    # One tile's forward graph is alive at a time (features are cached, graphs are not); the
+    # structured path's, one chunk of rows.
     graph = max(n1, n2) * cov.activation_bytes
     bytes_ = {
         "jacobian": _BYTES * n_feat * o * p_total + graph,
@@ -97,7 +99,7 @@ def estimate_costs(
         bytes_["structured"] = (
             sum(c[1] if c[0] <= c[2] else c[3] for c in groups)
             + _BYTES * n_feat * o * p_fallback
-            + graph
+            + min(max(n1, n2), chunk_rows(cov)) * cov.activation_bytes  # one chunk's graph
         )
     return flops, bytes_, summed
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import torch
 
 from ntkcheck.kernels.uses import DenseParam, Record
-from ntkcheck.models.functional import Params
 
 # At most this many signal entries per batched backward pass (bounds its working memory, which
 # is of the order of the signals it returns).
@@ -131,25 +130,34 @@ def _batched(out: torch.Tensor, edges: list, basis: torch.Tensor) -> list[torch.
 
 
 def per_example_gradients(
-    r: Record, g: torch.Tensor, params: list[DenseParam], shapes: Params
+    r: Record, g: torch.Tensor, params: list[DenseParam]
 ) -> list[tuple[str, torch.Tensor]]:
-    """m Σ_e g_{o,e} a_eᵀ (weights, in their stored layout) and m Σ_e g_{o,e} (biases), each
-    (N, O, *shape), from one product [a, 1]ᵀ g per example (one pass over the signals)."""
+    """m Σ_e g_{o,e} a_eᵀ (weights) and m Σ_e g_{o,e} (biases), each (O, N, size), from one
+    product [a, 1]ᵀ g per example (one pass over the signals).
+
+    A weight's entries are ordered as its transpose's (in, out) for a stored (out, in) weight:
+    the layout the product gives, so no strided copy. Only Gram products J Jᵀ read these
+    Jacobians, and every use of one parameter gives the same layout, so the order is free.
+    """
     if not params:
         return []
-    num_out, n = g.shape[:2]
+    num_out, n, e, width = g.shape
     columns = [r.a] if any(p.is_weight for p in params) else []
     if not all(p.is_weight for p in params):
         columns.append(r.a.new_ones(*r.a.shape[:2], 1))
     a = torch.cat(columns, dim=-1) if len(columns) > 1 else columns[0]
-    prod = a.transpose(1, 2) @ g  # (O, N, in [+ 1], out)
+    # Per example one product (in [+ 1], E) @ (E, O·out): the signals' rows of out entries stay
+    # contiguous, and the inner dimension E is not split per output.
+    by_example = g.permute(1, 2, 0, 3).reshape(n, e, num_out * width)
+    prod = (a.transpose(1, 2) @ by_example).view(n, -1, num_out, width)  # (N, in [+ 1], O, out)
     fan_in = r.a.shape[2]
     out = []
     for p in params:
         if p.is_weight:
-            j = prod[:, :, :fan_in] if r.transposed else prod[:, :, :fan_in].transpose(2, 3)
+            j = prod[:, :fan_in].permute(2, 0, 1, 3)  # (O, N, in, out)
+            j = j.transpose(2, 3) if r.transposed else j  # a @ W: W is stored (in, out)
         else:
-            j = prod[:, :, -1]
-        j = j.transpose(0, 1).reshape(n, num_out, *shapes[p.name].shape)
+            j = prod[:, -1].transpose(0, 1)
+        j = j.reshape(num_out, n, -1)
         out.append((p.name, j * p.multiplier if p.multiplier != 1.0 else j))
     return out

@@ -108,17 +108,20 @@ def record_uses(
     x: torch.Tensor,
     params: Params,
     *,
-    count_saved: bool = False,
+    probe: bool = False,
 ) -> Recording:
     """Forward ``x`` recording every call of the modules in ``layers`` and every raw product of
     the parameters named in ``raw`` (``params`` holds the tensors the forward uses); with
-    ``count_saved``, also the bytes of the batch-shaped tensors autograd saves."""
+    ``probe``, also the flops of every product and the bytes of the batch-shaped tensors
+    autograd saves (else both are 0)."""
     assert fm.module is not None
     n = x.shape[0]
     records: list[Record] = []
     irregular: set[str] = set()
-    modules = dict(fm.module.named_modules())
     tracker = _RawProducts(n, {id(params[k]): k for k in raw}, records, irregular)
+    # The function mode sees every torch call of the forward in Python: enter it only when
+    # there are raw products to record or flops to count.
+    watching = tracker if raw or probe else contextlib.nullcontext()
     handles = []
 
     def enter(_mod: nn.Module, _inputs: tuple) -> None:
@@ -137,8 +140,9 @@ def record_uses(
         return hook
 
     for name in layers:
-        handles.append(modules[name].register_forward_pre_hook(enter))
-        handles.append(modules[name].register_forward_hook(make_hook(name)))
+        module = fm.module.get_submodule(name)
+        handles.append(module.register_forward_pre_hook(enter))
+        handles.append(module.register_forward_hook(make_hook(name)))
     saved: dict[tuple[int, int], int] = {}
 
     def pack(t: torch.Tensor) -> torch.Tensor:
@@ -148,7 +152,7 @@ def record_uses(
 
     counting = torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t)
     try:
-        with tracker, counting if count_saved else contextlib.nullcontext():
+        with watching, counting if probe else contextlib.nullcontext():
             out = functional_call(fm.module, ({**fm.fixed, **params},), (x,))
     finally:
         for h in handles:

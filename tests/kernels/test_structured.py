@@ -9,6 +9,7 @@ import torch.nn.functional as F
 from _structured import forced_structured
 from torch import nn
 
+from ntkcheck.kernels import structured
 from ntkcheck.kernels.coverage import dense_coverage
 from ntkcheck.kernels.empirical import empirical_ntk, plan_ntk
 from ntkcheck.kernels.reference import reference_ntk
@@ -186,6 +187,24 @@ def test_structured_covers_every_product_and_falls_back_on_the_rest(cls, fallbac
     x1, x2 = _points(5, 4, 0), _points(3, 4, 1)
     assert set(plan_ntk(model, x1).coverage.fallback) == set(fallback)
     for mode in ("full", "trace", "diagonal"):
+        ref = reference_ntk(model, x1, x2, mode=mode)
+        got = empirical_ntk(model, x1, x2, mode=mode, method="structured")
+        torch.testing.assert_close(got, ref, rtol=1e-12, atol=1e-13)
+        for summed in (False, True):
+            forced = forced_structured(model, x1, x2, mode, summed)
+            torch.testing.assert_close(forced, ref, rtol=1e-12, atol=1e-13)
+
+
+@pytest.mark.parametrize("cls", [_UsedTwice, _Tied, _ElementwiseOutsideLayer, _LinearOnTokens,
+                                 _RawStoredInOut, _InterleavedHeads])  # fmt: skip
+@pytest.mark.parametrize("rows", [1, 2])
+def test_features_joined_from_row_chunks_equal_the_oracle(cls, rows, monkeypatch):
+    torch.manual_seed(0)
+    model = cls().double()
+    x1, x2 = _points(5, 4, 0), _points(3, 4, 1)
+    per_example = plan_ntk(model, x1).coverage.activation_bytes
+    monkeypatch.setattr(structured, "_CHUNK_BYTES", rows * max(per_example, 1.0))
+    for mode in ("full", "diagonal"):
         ref = reference_ntk(model, x1, x2, mode=mode)
         got = empirical_ntk(model, x1, x2, mode=mode, method="structured")
         torch.testing.assert_close(got, ref, rtol=1e-12, atol=1e-13)
