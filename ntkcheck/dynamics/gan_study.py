@@ -41,7 +41,7 @@ from ntkcheck.metrics import (
     ring_quality,
 )
 from ntkcheck.models.gan.networks import dcgan, mlp_gan
-from ntkcheck.threads import torch_threads
+from ntkcheck.threads import blas_threads, torch_threads
 
 
 @dataclass
@@ -87,13 +87,13 @@ def train_gan(
     the run stops, warns with the step and the value, and returns the history so far with
     ``diverged_at`` set.
 
-    torch's intra-op thread count is process-wide: it is set to ``num_threads`` for the run and
-    restored after (default 1: the fastest for these small models, ~10× faster than 2 threads on
-    a loaded 2-core machine, and independent of the core count). Run several trainings in
-    processes, not Python threads.
+    torch's intra-op thread count and numpy's BLAS thread count (the digits metrics) are
+    process-wide: both are set to ``num_threads`` for the run and restored after (default 1: the
+    fastest for these small models, ~10× faster than 2 threads on a loaded 2-core machine, and
+    independent of the core count). Run several trainings in processes, not Python threads.
     """
     config = GANConfig.for_dataset(dataset, k, **options)
-    with torch_threads(config.num_threads):
+    with torch_threads(config.num_threads), blas_threads(config.num_threads):
         return _train(config)
 
 
