@@ -12,8 +12,8 @@ Every operation is elementwise with the same scalars, so applying it to the conc
 all parameters gives each entry exactly the bits torch.optim.Adam gives it tensor by tensor
 (torch's vectorized and scalar-tail kernels agree bitwise on these operations;
 tests/dynamics/test_flat_adam.py compares the two bit for bit). Why: on small models the time
-of a step is mostly per-operation overhead; at the GAN width study's smallest width torch's
-Adam was ~35% of a training step, this class ~10%.
+of a step is mostly per-operation overhead; a training step of the GAN width study at width 16
+takes ~25% less time with this class than with torch.optim.Adam.
 
 References: Kingma & Ba 2015, "Adam: A Method for Stochastic Optimization", arXiv 1412.6980.
 """
