@@ -12,6 +12,7 @@ Srivastava et al. 2017, "VEEGAN", arXiv 1705.07761.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import numpy as np
 import torch
@@ -45,11 +46,28 @@ def sample_ring(
     Pass ``torch.Generator().manual_seed(seed)``; the generator advances, so successive calls
     give fresh, reproducible batches.
     """
-    check_positive_int("n", n, "Pass the number of samples, e.g. n=256.")
-    centres = torch.as_tensor(ring_modes(n_modes, radius), dtype=dtype)
-    which = torch.randint(n_modes, (n,), generator=generator, device=CPU)
-    noise = torch.randn(n, 2, generator=generator, dtype=dtype, device=CPU)
-    return to_default(centres.to(CPU)[which] + std * noise)
+    return ring_sampler(generator, n_modes=n_modes, radius=radius, std=std, dtype=dtype)(n)
+
+
+def ring_sampler(
+    generator: torch.Generator,
+    *,
+    n_modes: int = RING_MODES,
+    radius: float = RING_RADIUS,
+    std: float = RING_STD,
+    dtype: torch.dtype = torch.float32,
+) -> Callable[[int], torch.Tensor]:
+    """``n -> `` :func:`sample_ring` ``(n, generator, ...)``, the same draws, with the mode
+    centres built once (a training loop samples a batch per step)."""
+    centres = torch.as_tensor(ring_modes(n_modes, radius), dtype=dtype).to(CPU)
+
+    def sample(n: int) -> torch.Tensor:
+        check_positive_int("n", n, "Pass the number of samples, e.g. n=256.")
+        which = torch.randint(n_modes, (n,), generator=generator, device=CPU)
+        noise = torch.randn(n, 2, generator=generator, dtype=dtype, device=CPU)
+        return to_default(centres[which] + std * noise)
+
+    return sample
 
 
 def load_digits_images(dtype: torch.dtype = torch.float32) -> torch.Tensor:

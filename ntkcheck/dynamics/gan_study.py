@@ -3,7 +3,9 @@
 The reduced-scale version of the width study of Balaji et al. (their Figure 1: DCGAN FID falls
 as the width k grows). Losses: non-saturating (Goodfellow et al. 2014) or WGAN-GP
 (Gulrajani et al. 2017, penalty weight 10). Adam with betas (0.5, 0.999) for the
-non-saturating loss (DCGAN's setting) and (0.5, 0.9) for WGAN-GP.
+non-saturating loss (DCGAN's setting) and (0.5, 0.9) for WGAN-GP, as
+:class:`~ntkcheck.dynamics.flat_adam.FlatAdam` (torch.optim.Adam's numbers bit for bit, fewer
+operations per step: these models are small, so a step's time is mostly per-operation cost).
 
 Reproducibility: every random draw (initialization, data batches, latent codes, the fixed
 evaluation codes, the gradient-penalty mixing) comes from ``torch.Generator`` objects seeded
@@ -28,8 +30,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ntkcheck.data.gan import RING_STD, load_digits_images, ring_modes, sample_ring
+from ntkcheck.data.gan import RING_STD, load_digits_images, ring_modes, ring_sampler
 from ntkcheck.device import CPU, to_default
+from ntkcheck.dynamics.flat_adam import FlatAdam
 from ntkcheck.dynamics.gan_config import GANConfig
 from ntkcheck.metrics import (
     PCAFeatures,
@@ -38,7 +41,7 @@ from ntkcheck.metrics import (
     ring_quality,
 )
 from ntkcheck.models.gan.networks import dcgan, mlp_gan
-from ntkcheck.threads import torch_threads
+from ntkcheck.threads import blas_threads, torch_threads
 
 
 @dataclass
@@ -84,14 +87,17 @@ def train_gan(
     the run stops, warns with the step and the value, and returns the history so far with
     ``diverged_at`` set.
 
-    torch's intra-op thread count is process-wide: it is set to ``num_threads`` for the run and
-    restored after (default 1: the fastest for these small models, ~10× faster than 2 threads on
-    a loaded 2-core machine, and independent of the core count). Run several trainings in
-    processes, not Python threads.
+    torch's intra-op thread count and numpy's BLAS thread count (the digits metrics) are
+    process-wide: both are set to ``num_threads`` for the run and restored after (default 1: the
+    fastest for these small models, ~10× faster than 2 threads on a loaded 2-core machine, and
+    independent of the core count). Run several trainings in processes, not Python threads.
     """
     config = GANConfig.for_dataset(dataset, k, **options)
-    with torch_threads(config.num_threads):
+    with torch_threads(config.num_threads), blas_threads(config.num_threads):
         return _train(config)
+
+
+_Net = Callable[[torch.Tensor], torch.Tensor]
 
 
 def _train(config: GANConfig) -> GANHistory:
@@ -100,18 +106,20 @@ def _train(config: GANConfig) -> GANHistory:
     dtype = torch.float64 if config.dtype == "float64" else torch.float32
     sample_real, evaluate, data_dim, out_act = _task(config, data_rng, dtype)
     if config.arch == "dcgan":
-        g, d = dcgan(config.latent_dim, config.k, seeds[0], dtype=dtype)
+        g_module, d_module = dcgan(config.latent_dim, config.k, seeds[0], dtype=dtype)
     else:
-        g, d = mlp_gan(
+        g_module, d_module = mlp_gan(
             data_dim, config.latent_dim, config.k, seeds[0], out_activation=out_act, dtype=dtype
         )
-    opt_g = torch.optim.Adam(g.parameters(), lr=config.lr, betas=config.betas)
-    opt_d = torch.optim.Adam(d.parameters(), lr=config.lr, betas=config.betas)
+    g, d = _layer_by_layer(g_module), _layer_by_layer(d_module)
+    opt_g = FlatAdam(g_module.parameters(), lr=config.lr, betas=config.betas)
+    opt_d = FlatAdam(d_module.parameters(), lr=config.lr, betas=config.betas)
     # fixed evaluation codes: metric changes over training reflect G, not resampling noise
     z_eval = to_default(
         torch.randn(config.n_eval, config.latent_dim, generator=eval_rng, dtype=dtype, device=CPU)
     )
     history = GANHistory(config=asdict(config))
+    device = torch.get_default_device()  # where the batches go (resolved once, not per draw)
     start = time.perf_counter()
 
     def record(step: int) -> None:
@@ -125,42 +133,58 @@ def _train(config: GANConfig) -> GANHistory:
             history.mode_counts.append(counts)
         history.final_samples = samples
 
+    def latent() -> torch.Tensor:
+        return torch.randn(
+            config.batch_size, config.latent_dim, generator=noise_rng, dtype=dtype, device=CPU
+        ).to(device)
+
     record(0)
     for step in range(1, config.steps + 1):
         for _ in range(config.d_steps):
             real = sample_real(config.batch_size)
             with torch.no_grad():
-                fake = g(_latent(config, noise_rng, dtype))
+                fake = g(latent())
             d_loss = _discriminator_loss(config, d, real, fake, noise_rng)
-            if _diverged(history, step, "discriminator", d_loss):
+            d_value = d_loss.item()
+            if _diverged(history, step, "discriminator", d_value):
                 break
-            opt_d.zero_grad(set_to_none=True)
+            opt_d.zero_grad()
             d_loss.backward()
             opt_d.step()
         if history.diverged_at is not None:
             break
-        g_loss = _generator_loss(config, d, g(_latent(config, noise_rng, dtype)))
-        if _diverged(history, step, "generator", g_loss):
+        g_loss = _generator_loss(config, d, g(latent()))
+        g_value = g_loss.item()
+        if _diverged(history, step, "generator", g_value):
             break
-        opt_g.zero_grad(set_to_none=True)
-        g_loss.backward()
+        opt_g.zero_grad()
+        # Into G's parameters only: D's gradients of this loss would be discarded (the next D
+        # step starts from none), and G's are the same bits without them.
+        g_loss.backward(inputs=opt_g.params)
         opt_g.step()
-        history.d_loss.append(d_loss.detach().item())
-        history.g_loss.append(g_loss.detach().item())
+        history.d_loss.append(d_value)
+        history.g_loss.append(g_value)
         if step % config.eval_every == 0 or step == config.steps:
             record(step)
     history.seconds = time.perf_counter() - start
     return history
 
 
-def _latent(config: GANConfig, rng: torch.Generator, dtype: torch.dtype) -> torch.Tensor:
-    return to_default(
-        torch.randn(config.batch_size, config.latent_dim, generator=rng, dtype=dtype, device=CPU)
-    )
+def _layer_by_layer(model: nn.Sequential) -> _Net:
+    """``model``'s forward as each layer's ``forward`` in turn: the same operations without
+    nn.Module.__call__'s hook dispatch per layer (~10% of a training step at width 16; the
+    models are built in :func:`_train`, without hooks)."""
+    forwards = [layer.forward for layer in model]
+
+    def forward(x: torch.Tensor) -> torch.Tensor:
+        for layer in forwards:
+            x = layer(x)
+        return x
+
+    return forward
 
 
-def _diverged(history: GANHistory, step: int, which: str, loss: torch.Tensor) -> bool:
-    value = loss.detach().item()
+def _diverged(history: GANHistory, step: int, which: str, value: float) -> bool:
     if math.isfinite(value):
         return False
     history.diverged_at, history.diverged_loss = step, value
@@ -175,7 +199,7 @@ def _diverged(history: GANHistory, step: int, which: str, loss: torch.Tensor) ->
 
 
 def _discriminator_loss(
-    config: GANConfig, d: nn.Module, real: torch.Tensor, fake: torch.Tensor, rng: torch.Generator
+    config: GANConfig, d: _Net, real: torch.Tensor, fake: torch.Tensor, rng: torch.Generator
 ) -> torch.Tensor:
     """NS: −log σ(D(x)) − log(1 − σ(D(G(z)))); WGAN-GP: D(G(z)) − D(x) + λ(‖∇D(x̂)‖ − 1)²."""
     if config.loss == "ns":
@@ -187,7 +211,7 @@ def _discriminator_loss(
     return d(fake).mean() - d(real).mean() + config.gp_weight * penalty
 
 
-def _generator_loss(config: GANConfig, d: nn.Module, fake: torch.Tensor) -> torch.Tensor:
+def _generator_loss(config: GANConfig, d: _Net, fake: torch.Tensor) -> torch.Tensor:
     """NS: −log σ(D(G(z))); WGAN-GP: −D(G(z))."""
     if config.loss == "ns":
         return F.softplus(-d(fake)).mean()
@@ -204,9 +228,7 @@ def _task(config: GANConfig, rng: torch.Generator, dtype: torch.dtype) -> _Task:
     """(real-batch sampler, metrics of generated samples, data dimension, G's output map)."""
     if config.dataset == "ring":
         modes = ring_modes()
-
-        def sample_real(n: int) -> torch.Tensor:
-            return sample_ring(n, rng, dtype=dtype)
+        sample_real = ring_sampler(rng, dtype=dtype)
 
         def evaluate(samples: np.ndarray) -> _Evaluation:
             q = ring_quality(samples, modes, RING_STD)

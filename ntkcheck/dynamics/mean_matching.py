@@ -170,12 +170,21 @@ def gda_step(
     """
     eta, mu = _check_rate("eta", eta), _check_rate("mu", mu)
     _check_order(order)
-    game.check_state(state)
+    new, _ = _gda_update(game, game.check_state(state), eta, mu, order)
+    return new
+
+
+def _gda_update(
+    game: MeanMatchingGame, state: GDAState, eta: float, mu: float, order: Order
+) -> tuple[GDAState, torch.Tensor]:
+    """:func:`gda_step` on checked arguments, and the residual r = Ĝ(W) − x̄ at the old state
+    (computed once: the step needs it and :func:`gda` reports ‖r‖ as the step's loss)."""
+    r = game.residual(state.W)
     if order == "simultaneous":
-        grad_w, grad_d = game.gradients(state)
-        return GDAState(W=state.W - mu * grad_w, d=state.d + eta * grad_d)
-    d = state.d + eta * (game.residual(state.W) - state.d)
-    return GDAState(W=state.W - mu * game.generator.pullback(state.W, d), d=d)
+        grad_w, grad_d = game.generator.pullback(state.W, state.d), r - state.d
+        return GDAState(W=state.W - mu * grad_w, d=state.d + eta * grad_d), r
+    d = state.d + eta * (r - state.d)
+    return GDAState(W=state.W - mu * game.generator.pullback(state.W, d), d=d), r
 
 
 def gda(
@@ -205,8 +214,9 @@ def gda(
     )
 
     def update(t: int, state: Params) -> tuple[Params, float]:
-        new = gda_step(game, GDAState(state["W"], state["d"]), eta=eta, mu=mu, order=order)
-        return {"W": new.W, "d": new.d}, residual_norm(state)
+        # The loop keeps W and d at their checked shapes and dtypes: no per-step checks.
+        new, r = _gda_update(game, GDAState(state["W"], state["d"]), eta, mu, order)
+        return {"W": new.W, "d": new.d}, float(r.norm())
 
     def residual_norm(state: Params) -> float:
         return float(game.residual(state["W"]).norm())

@@ -21,14 +21,22 @@ Networks", arXiv 2104.05605; Nagarajan & Kolter 2017, arXiv 1706.04156, and Mesc
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import torch
 
 from ntkcheck.claims import Source
 from ntkcheck.device import CPU, to_default
-from ntkcheck.dynamics import MeanMatchingGame, Trajectory, gda, observe, track_distance, train
+from ntkcheck.dynamics import (
+    Instrument,
+    MeanMatchingGame,
+    Trajectory,
+    gda,
+    track_distance,
+    train,
+)
+from ntkcheck.models.functional import Params
 from ntkcheck.models.gan import OneHiddenLayerGenerator, unit_latent_codes
 from ntkcheck.threads import torch_threads
 
@@ -86,6 +94,17 @@ def singular_values(problem: BalajiProblem, W: torch.Tensor) -> tuple[float, flo
     return problem.game.generator.singular_values(W)
 
 
+def track_singular_values(problem: BalajiProblem) -> Instrument:
+    """σ_min(J(W_t)) and σ_max(J(W_t)) as the observables ``sigma_min``, ``sigma_max``, both
+    from one :func:`singular_values` per checkpoint (one eigendecomposition of K)."""
+
+    def record(carry: None, t: int, state: Params) -> tuple[dict[str, Any], None]:
+        alpha, beta = singular_values(problem, state["W"])
+        return {"observables": {"sigma_min": alpha, "sigma_max": beta}}, None
+
+    return Instrument(start=lambda step: None, record=record)
+
+
 @torch_threads()
 def gda_run(
     problem: BalajiProblem,
@@ -106,12 +125,7 @@ def gda_run(
     mu = mu_scale / beta0**2
     instruments = [track_distance("W")]
     if track_spectrum:
-        instruments.append(
-            observe(
-                sigma_min=lambda s: singular_values(problem, s["W"])[0],
-                sigma_max=lambda s: singular_values(problem, s["W"])[1],
-            )
-        )
+        instruments.append(track_singular_values(problem))
     traj = train(
         gda(game, problem.W0, eta=eta, mu=mu),
         steps=steps,

@@ -25,6 +25,7 @@ from ntkcheck.data import (
     three_bumps,
     train_test_split,
 )
+from ntkcheck.data.gan import ring_sampler
 from ntkcheck.errors import InvalidInputError
 from ntkcheck.metrics import ring_quality
 
@@ -199,3 +200,15 @@ def test_gan_data_sets():
     digits = load_digits_images()
     assert digits.shape == (1797, 64)
     assert float(digits.min()) == -1.0 and float(digits.max()) == 1.0
+
+
+def test_ring_sampler_keeps_the_draws_of_sample_ring():
+    """Successive batches of ring_sampler (centres built once) are sample_ring's formula:
+    a mode index, then 2-D noise, per batch from the same generator."""
+    sample = ring_sampler(torch.Generator().manual_seed(7))
+    reference = torch.Generator().manual_seed(7)
+    centres = torch.as_tensor(ring_modes(), dtype=torch.float32)
+    for n in (5, 128, 3):
+        which = torch.randint(8, (n,), generator=reference)
+        noise = torch.randn(n, 2, generator=reference)
+        assert torch.equal(sample(n), centres[which] + 0.02 * noise)

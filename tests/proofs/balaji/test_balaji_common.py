@@ -37,3 +37,11 @@ def test_gda_run_records_every_residual_deterministically():
     assert a.trajectory.observables["sigma_min"].shape == (31,)
     assert a.trajectory.observables["sigma_min"][0] == pytest.approx(a.alpha0, rel=1e-12)
     assert a.mu == pytest.approx(0.1 / a.beta0**2)
+
+
+def test_tracked_spectrum_is_singular_values_at_each_step():
+    p = balaji_problem(40, 2)
+    run = gda_run(p, steps=5, track_spectrum=True)
+    obs = run.trajectory.observables
+    assert (obs["sigma_min"][0], obs["sigma_max"][0]) == (run.alpha0, run.beta0)
+    assert obs["sigma_min"].shape == obs["sigma_max"].shape == (6,)
