@@ -149,10 +149,14 @@ class _TanhFlowLogProb(torch.autograd.Function):
         _, f, s, tanh, sech2, product, saturated = output
         ctx.save_for_backward(x, weight, bias, output_weight, f, s, tanh, sech2, product, saturated)
         ctx.c = c
-        ctx.mark_non_differentiable(f, s, tanh, sech2, saturated)
+        ctx.mark_non_differentiable(*(t for t in output[1:] if t is not None))
+        # Only log p is differentiable: no zero (N, D) gradients for the saved units.
+        ctx.set_materialize_grads(False)
 
     @staticmethod
     def backward(ctx: Any, g: torch.Tensor, *_: Any) -> tuple[torch.Tensor | None, ...]:
+        if g is None:
+            return None, None, None, None, None
         x, weight, bias, output, f, s, tanh, sech2, q, saturated = ctx.saved_tensors
         if torch.is_grad_enabled():
             # create_graph (higher derivatives, torch.func.grad): the saved units carry no
