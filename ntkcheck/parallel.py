@@ -1,17 +1,19 @@
 """Run ``fn(shared, item)`` over items on an existing engine, yielding results as they finish.
 
 ``"inline"`` (this process, in order), ``"processes"`` (``concurrent.futures.ProcessPoolExecutor``,
-one worker per core by default, each with ``torch.set_num_threads(cores // workers)`` so workers
-do not oversubscribe), or a Dask distributed scheduler address ``"tcp://host:port"``. Used by
-claim sweeps (:mod:`ntkcheck.sweep`) and block-wise kernels (:mod:`ntkcheck.kernels.blocks`).
+one worker per core by default, each with ``cores // workers`` threads for torch and for
+numpy's and scipy's BLAS so workers do not oversubscribe), or a Dask distributed scheduler
+address ``"tcp://host:port"``. Used by claim sweeps (:mod:`ntkcheck.sweep`) and block-wise
+kernels (:mod:`ntkcheck.kernels.blocks`).
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
-from collections.abc import Callable, Generator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -68,6 +70,25 @@ def check_engine(
 _SHARED: Any = None
 
 
+# BLAS thread counts read by OpenBLAS (numpy's and scipy's own copies), MKL and OpenMP when a
+# library loads; a worker has loaded numpy before its initializer runs, so they are set for
+# the spawn. Two OpenBLAS threads per worker on a loaded machine made a 1797×64 SVD 100x slower.
+_BLAS_THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "OMP_NUM_THREADS")
+
+
+@contextmanager
+def _spawned_with_threads(threads: int) -> Iterator[None]:
+    """Processes spawned in the block see ``threads`` for every BLAS variable the user left
+    unset; this process's environment is restored after."""
+    unset = [name for name in _BLAS_THREAD_VARIABLES if name not in os.environ]
+    os.environ.update({name: str(threads) for name in unset})
+    try:
+        yield
+    finally:
+        for name in unset:
+            os.environ.pop(name, None)
+
+
 def _init_worker(threads: int, shared: Any) -> None:
     global _SHARED
     torch.set_num_threads(threads)
@@ -102,15 +123,17 @@ def _local(
 ) -> Generator[tuple[int, Any], None, None]:
     cores = os.cpu_count() or 1
     count = min(workers or cores, len(items))
+    threads = max(1, cores // count)
     # spawn, not fork: forking a process whose torch thread pools are running can deadlock.
     pool = ProcessPoolExecutor(
         count,
         mp_context=multiprocessing.get_context("spawn"),
         initializer=_init_worker,
-        initargs=(max(1, cores // count), shared),
+        initargs=(threads, shared),
     )
     try:
-        futures = {pool.submit(_call_shared, fn, item): i for i, item in enumerate(items)}
+        with _spawned_with_threads(threads):  # the pool spawns its workers on these submits
+            futures = {pool.submit(_call_shared, fn, item): i for i, item in enumerate(items)}
         for future in as_completed(futures):
             yield futures[future], future.result()
     except BaseException as err:

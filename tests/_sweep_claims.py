@@ -82,3 +82,10 @@ def assert_same_record(got: Any, want: Any, ignore: tuple[str, ...] = ("seconds"
     else:
         assert type(got) is type(want), (got, want)
         assert got == want or (got != got and want != want), (got, want)
+
+
+def blas_threads_seen(_shared: None, _item: int) -> dict[str, int]:
+    """The thread count of every BLAS/OpenMP library loaded in this (worker) process."""
+    from threadpoolctl import threadpool_info
+
+    return {info["filepath"]: info["num_threads"] for info in threadpool_info()}
