@@ -149,10 +149,10 @@ OVERPARAM_HURTS = Claim(
         "= 25 / 100 / 400 / 1600 (prototype: 1.39–1.42 at m ≥ 400 vs 1.31); at T/4 1.459 / "
         "1.510 / 1.546 / 1.558. Report-only SGD (lr 5e-4, batch 32): 400 steps 2.497 / 2.431 "
         "/ 2.450 / 2.447 (m = 25 worst: reversed); 3200 steps, seed 0: 1.845 / 1.726 / 1.723 "
-        "/ 1.732 (prototype 1.83 / 1.75 / 1.74 / 1.75). Runs single-threaded (faster than two "
-        "threads even on an idle machine: 81 vs 110 ms per GD step at m = 1600, n = 1000); the "
-        "default takes ~105 s, the m = 1600 runs dominate. Quick (n = 250, m = 25 / 400), 9 "
-        "seeds: both differences 0.026–0.20; the SGD reversal holds on 8 of 9."
+        "/ 1.732 (prototype 1.83 / 1.75 / 1.74 / 1.75). Runs single-threaded; a GD step at m = "
+        "1600, n = 1000 takes ~20 ms (the fused log-density; 70 ms through autograd), the "
+        "default ~31 s in the main job, the m = 1600 runs dominate. Quick (n = 250, m = 25 / "
+        "400), 9 seeds: both differences 0.026–0.20; the SGD reversal holds on 8 of 9."
     ),
 )
 
@@ -204,7 +204,7 @@ LAZY = Claim(
         "−0.876] (prototype −0.87…−0.97). The output weights a are excluded: they start at "
         "~0.005 per entry and move by ≈ 3 in norm at every width (‖Δa‖/‖a_0‖ = 130 at m = 25, "
         "33 at m = 400; n = 250), a layer far from lazy. Measured once with "
-        "shah.cnf.overparam_hurts (the same runs; ~105 s at default, the m = 1600 runs). "
+        "shah.cnf.overparam_hurts (the same runs; ~31 s at default, the m = 1600 runs). "
         "Quick (n = 250, m = 25 / 400), 9 seeds: −0.82…−0.92. Explored: the law is not "
         "yet a power law below m = 100: the pair 25 → 100 alone gives −0.617 / −0.626 / −0.659 "
         "(seed 110, n = 250 / 100 / 1000; 25 → 100 → 400: −0.816) and 10 → 40 → 160 −0.683 "
