@@ -2,7 +2,8 @@
 
 ``"inline"`` (this process, in order), ``"processes"`` (``concurrent.futures.ProcessPoolExecutor``,
 one worker per core by default, each with ``cores // workers`` threads for torch and for
-numpy's and scipy's BLAS so workers do not oversubscribe), or a Dask distributed scheduler
+numpy's and scipy's BLAS so workers do not oversubscribe, and glibc malloc keeping freed
+memory for the next temporaries), or a Dask distributed scheduler
 address ``"tcp://host:port"``. Used by claim sweeps (:mod:`ntkcheck.sweep`) and block-wise
 kernels (:mod:`ntkcheck.kernels.blocks`).
 """
@@ -70,18 +71,23 @@ def check_engine(
 _SHARED: Any = None
 
 
-# BLAS thread counts read by OpenBLAS (numpy's and scipy's own copies), MKL and OpenMP when a
-# library loads; a worker has loaded numpy before its initializer runs, so they are set for
-# the spawn. Two OpenBLAS threads per worker on a loaded machine made a 1797×64 SVD 100x slower.
+# Read by the libraries as they load, so set for the spawn (a worker has loaded numpy before
+# its initializer runs). BLAS: the worker's share of the cores (two OpenBLAS threads per worker
+# on a loaded machine made a 1797×64 SVD 100x slower). glibc malloc: tensors up to 32 MiB come
+# from the heap and freed memory stays there, instead of an mmap, page faults and munmap per
+# temporary (a third of a flow training step's wall time went to the kernel).
 _BLAS_THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "OMP_NUM_THREADS")
+_MALLOC_TUNABLES = "glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=1073741824"
 
 
 @contextmanager
-def _spawned_with_threads(threads: int) -> Iterator[None]:
-    """Processes spawned in the block see ``threads`` for every BLAS variable the user left
-    unset; this process's environment is restored after."""
-    unset = [name for name in _BLAS_THREAD_VARIABLES if name not in os.environ]
-    os.environ.update({name: str(threads) for name in unset})
+def _spawn_environment(threads: int) -> Iterator[None]:
+    """Processes spawned in the block see ``threads`` for every BLAS variable and the malloc
+    tunables, where the user left them unset; this process's environment is restored after."""
+    wanted = {name: str(threads) for name in _BLAS_THREAD_VARIABLES}
+    wanted["GLIBC_TUNABLES"] = _MALLOC_TUNABLES
+    unset = [name for name in wanted if name not in os.environ]
+    os.environ.update({name: wanted[name] for name in unset})
     try:
         yield
     finally:
@@ -132,7 +138,7 @@ def _local(
         initargs=(threads, shared),
     )
     try:
-        with _spawned_with_threads(threads):  # the pool spawns its workers on these submits
+        with _spawn_environment(threads):  # the pool spawns its workers on these submits
             futures = {pool.submit(_call_shared, fn, item): i for i, item in enumerate(items)}
         for future in as_completed(futures):
             yield futures[future], future.result()

@@ -89,3 +89,8 @@ def blas_threads_seen(_shared: None, _item: int) -> dict[str, int]:
     from threadpoolctl import threadpool_info
 
     return {info["filepath"]: info["num_threads"] for info in threadpool_info()}
+
+
+def variable_seen(_shared: None, name: str) -> str | None:
+    """The environment variable ``name`` as this (worker) process sees it."""
+    return os.environ.get(name)

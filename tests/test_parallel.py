@@ -5,9 +5,9 @@ from __future__ import annotations
 import os
 
 import pytest
-from _sweep_claims import blas_threads_seen
+from _sweep_claims import blas_threads_seen, variable_seen
 
-from ntkcheck.parallel import _BLAS_THREAD_VARIABLES, imap_unordered
+from ntkcheck.parallel import _BLAS_THREAD_VARIABLES, _MALLOC_TUNABLES, imap_unordered
 
 
 def test_workers_run_blas_on_their_share_of_the_cores(monkeypatch) -> None:
@@ -29,3 +29,9 @@ def test_a_users_blas_setting_is_kept(monkeypatch) -> None:
     seen = [counts for _, counts in imap_unordered(blas_threads_seen, [0, 1], workers=2)]
     assert any(n == 2 for counts in seen for path, n in counts.items() if "openblas" in path)
     assert os.environ["OPENBLAS_NUM_THREADS"] == "2"
+
+
+def test_workers_keep_freed_memory_for_their_next_temporaries(monkeypatch) -> None:
+    monkeypatch.delenv("GLIBC_TUNABLES", raising=False)
+    seen = [v for _, v in imap_unordered(variable_seen, ["GLIBC_TUNABLES"] * 2, workers=2)]
+    assert seen == [_MALLOC_TUNABLES] * 2 and "GLIBC_TUNABLES" not in os.environ
