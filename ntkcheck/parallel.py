@@ -74,10 +74,10 @@ _SHARED: Any = None
 # Read by the libraries as they load, so set for the spawn (a worker has loaded numpy before
 # its initializer runs). BLAS: the worker's share of the cores (two OpenBLAS threads per worker
 # on a loaded machine made a 1797×64 SVD 100x slower). glibc malloc: tensors up to 32 MiB come
-# from the heap and freed memory stays there, instead of an mmap, page faults and munmap per
-# temporary (a third of a flow training step's wall time went to the kernel).
+# from the heap and up to 256 MiB of freed memory stays there, instead of an mmap, page faults
+# and munmap per temporary (a third of a flow training step's wall time went to the kernel).
 _BLAS_THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "OMP_NUM_THREADS")
-_MALLOC_TUNABLES = "glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=1073741824"
+_MALLOC_TUNABLES = "glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=268435456"
 
 
 @contextmanager
