@@ -49,15 +49,20 @@ def check_inputs(name: str, x: torch.Tensor, *, dtype: torch.dtype | None = None
     return x
 
 
+def all_finite(x: torch.Tensor) -> bool:
+    """Every entry of ``x`` finite. A NaN or inf entry makes the sum NaN or inf, so a finite sum
+    clears x in one reduction; only a sum that overflowed needs the entrywise test (~20x dearer
+    on a 256 × 256 matrix)."""
+    return x.numel() == 0 or bool(torch.isfinite(x.sum())) or bool(torch.isfinite(x).all())
+
+
 def check_finite(
     name: str,
     x: torch.Tensor,
     fix: str = "Clean or drop those rows before computing the kernel.",
 ) -> None:
     """Raise if ``x`` has NaN or inf entries: how many, where the first is, and ``fix``."""
-    # A NaN or inf entry makes the sum NaN or inf, so a finite sum clears x in one reduction
-    # (a sum that overflows is only a false alarm: the entrywise check below decides).
-    if x.numel() and bool(torch.isfinite(x.sum())):
+    if all_finite(x):
         return
     bad = ~torch.isfinite(x)
     if bool(bad.any()):

@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from ntkcheck.errors import InvalidInputError
-from ntkcheck.validation import check_finite
+from ntkcheck.validation import all_finite, check_finite
 
 
 @pytest.mark.parametrize(
@@ -33,3 +33,12 @@ def test_finite_entries_pass_even_when_their_sum_overflows(entries, dtype):
 def test_nonfinite_entries_are_counted_and_located(entries, message):
     with pytest.raises(InvalidInputError, match=message):
         check_finite("x", torch.tensor(entries, dtype=torch.float64))
+
+
+def test_all_finite_is_exact_when_the_sum_overflows():
+    big = torch.full((4, 4), 1e308, dtype=torch.float64)  # finite entries whose sum is inf
+    assert all_finite(big) and all_finite(torch.empty(0, dtype=torch.float64))
+    for bad in (math.nan, math.inf, -math.inf):
+        poisoned = big.clone()
+        poisoned[2, 1] = bad
+        assert not all_finite(poisoned)
